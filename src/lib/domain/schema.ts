@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import { StoryLoomError } from './errors';
+import { CAMERA_ANGLES, EXPRESSIONS, FACINGS, GAZES, POSES, SHOT_SIZES, TIMES_OF_DAY, ids } from './vocabulary';
+import type { Term } from './vocabulary';
+
+/** Current per-record schema versions. Older records are migrated by pure functions in store/migrations. */
+export const SCHEMA_VERSION = {
+  character: 2,
+  story: 1,
+  panel: 1,
+  attempt: 1,
+  settings: 1,
+} as const;
+
+const listOf = (terms: readonly Term[]) => terms.map((t) => t.id).join(', ');
+
+const vocab = <T extends readonly Term[]>(terms: T, what: string) =>
+  z.enum(ids(terms), {
+    error: (iss) => `${what} must be one of: ${listOf(terms)}; got "${String(iss.input)}".`,
+  });
+
+const id = z.string().min(1, 'An id must not be empty.');
+const timestamp = z.number().int().nonnegative();
+const shortText = (what: string, max = 200) =>
+  z.string().trim().max(max, `${what} must be at most ${max} characters.`).default('');
+
+// ---------------------------------------------------------------- character
+
+export const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
+
+export const WardrobeItem = z.object({
+  item: z.string().trim().min(1, 'A wardrobe item needs a name, for example "red scarf".').max(80),
+  color: z.string().trim().max(40).default(''),
+});
+export type WardrobeItem = z.infer<typeof WardrobeItem>;
+
+export const TemplateImage = z.object({
+  imageId: id,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  mime: z.string(),
+  addedAt: timestamp,
+});
+export type TemplateImage = z.infer<typeof TemplateImage>;
+
+export const Character = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION.character),
+  id,
+  name: z
+    .string({ error: 'A character needs a name.' })
+    .trim()
+    .min(1, 'A character needs a name: enter 1 to 80 characters.')
+    .max(80, 'A character name must be at most 80 characters.'),
+  artStyle: shortText('Art style'),
+  species: shortText('Species / body type'),
+  ageRange: shortText('Age range', 40),
+  hair: shortText('Hair'),
+  eyes: shortText('Eyes'),
+  skin: shortText('Skin'),
+  wardrobe: z.array(WardrobeItem).max(24, 'A character may have at most 24 wardrobe items.').default([]),
+  accessories: z.array(z.string().trim().min(1).max(80)).max(24).default([]),
+  marks: z.array(z.string().trim().min(1).max(120)).max(24).default([]),
+  palette: z
+    .array(z.string().regex(HEX_COLOR, 'Palette colours must be written as #rrggbb, for example #c8553d.'))
+    .max(12, 'A palette may have at most 12 colours.')
+    .default([]),
+  notes: shortText('Notes', 4000),
+  templates: z.array(TemplateImage).max(16, 'A character may have at most 16 reference images.').default([]),
+  /** Bumped whenever identity fields or templates change: the identity-chunk cache key. */
+  templateVersion: z.number().int().nonnegative(),
+  /** The artist approved this template; only verified characters condition generation. */
+  verified: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type Character = z.infer<typeof Character>;
+
+// ------------------------------------------------------------ panel parts
+
+export const RegionBox = z
+  .object({
+    x: z.number().min(0, 'The region box must start inside the panel (x ≥ 0).'),
+    y: z.number().min(0, 'The region box must start inside the panel (y ≥ 0).'),
+    w: z.number().gt(0, 'The region box needs a width greater than 0.'),
+    h: z.number().gt(0, 'The region box needs a height greater than 0.'),
+  })
+  .refine((b) => b.x + b.w <= 1 + 1e-9 && b.y + b.h <= 1 + 1e-9, {
+    error: 'The region box must lie inside the panel: x + width and y + height may be at most 1.',
+  });
+export type RegionBox = z.infer<typeof RegionBox>;
+
+export const Pose = vocab(POSES, 'Pose');
+export const Expression = vocab(EXPRESSIONS, 'Expression');
+export const Facing = vocab(FACINGS, 'Facing');
+export const Gaze = vocab(GAZES, 'Gaze');
+export const ShotSize = vocab(SHOT_SIZES, 'Shot size');
+export const CameraAngle = vocab(CAMERA_ANGLES, 'Camera angle');
+
+/** Transient attributes of one character in one panel. */
+export const CastMember = z.object({
+  characterId: id,
+  pose: Pose,
+  expression: Expression,
+  facing: Facing,
+  gaze: Gaze,
+  action: shortText('Action'),
+  region: RegionBox,
+});
+export type CastMember = z.infer<typeof CastMember>;
+
+export const Scene = z.object({
+  location: shortText('Location'),
+  timeOfDay: z.enum(TIMES_OF_DAY, {
+    error: (iss) => `Time of day must be one of: ${TIMES_OF_DAY.join(', ')}; got "${String(iss.input)}".`,
+  }),
+  weather: shortText('Weather', 80),
+  lighting: shortText('Lighting', 80),
+  mood: shortText('Mood', 80),
+});
+export type Scene = z.infer<typeof Scene>;
+
+export const Composition = z.object({ shotSize: ShotSize, cameraAngle: CameraAngle });
+export type Composition = z.infer<typeof Composition>;
+
+export const DialogueLine = z.object({
+  speakerId: id.nullable(),
+  text: z.string().trim().min(1, 'A dialogue line needs some text.').max(500),
+});
+export type DialogueLine = z.infer<typeof DialogueLine>;
+
+export const PANEL_STATUSES = ['draft', 'queued', 'generating', 'needs-review', 'accepted'] as const;
+export const PanelStatus = z.enum(PANEL_STATUSES);
+export type PanelStatus = z.infer<typeof PanelStatus>;
+
+export const MAX_CAST = 6;
+
+export const Panel = z
+  .object({
+    schemaVersion: z.literal(SCHEMA_VERSION.panel),
+    id,
+    storyId: id,
+    cast: z.array(CastMember).max(MAX_CAST, `A panel may have at most ${MAX_CAST} characters.`),
+    scene: Scene,
+    composition: Composition,
+    caption: shortText('Caption', 1000),
+    dialogue: z.array(DialogueLine).max(20).default([]),
+    status: PanelStatus,
+    acceptedAttemptId: id.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .refine((p) => new Set(p.cast.map((c) => c.characterId)).size === p.cast.length, {
+    error: 'A character can appear only once in a panel.',
+  });
+export type Panel = z.infer<typeof Panel>;
+
+// ------------------------------------------------------------------ story
+
+export const Story = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION.story),
+  id,
+  title: z
+    .string()
+    .trim()
+    .min(1, 'A story needs a title: enter 1 to 120 characters.')
+    .max(120, 'A story title must be at most 120 characters.'),
+  premise: shortText('Premise', 4000),
+  style: shortText('Style'),
+  panelIds: z.array(id).max(200, 'A story may have at most 200 panels.'),
+  /** Small cover thumbnail (image id) for the library list; optional. */
+  coverImageId: id.nullable().default(null),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type Story = z.infer<typeof Story>;
+
+// --------------------------------------------------- attempts and reports
+
+export const ChunkKind = z.enum(['identity', 'transient', 'scene', 'negative']);
+export const ConditioningChunk = z.object({
+  kind: ChunkKind,
+  characterId: id.nullable(),
+  text: z.string(),
+  weight: z.number(),
+});
+export type ConditioningChunk = z.infer<typeof ConditioningChunk>;
+
+export const GenerationParameters = z.object({
+  mode: z.enum(['txt2img', 'img2img', 'edit']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  numInferenceSteps: z.number().int().positive(),
+  guidanceScale: z.number().nonnegative(),
+  scheduler: z.string(),
+  strength: z.number().min(0).max(1).nullable(),
+  packId: z.string(),
+});
+export type GenerationParameters = z.infer<typeof GenerationParameters>;
+
+export const JudgeCheck = z.object({
+  id: z.string(),
+  kind: z.enum(['cast', 'count', 'identity', 'wardrobe', 'pose', 'expression', 'facing', 'scene', 'composition', 'copy-paste', 'checklist']),
+  label: z.string(),
+  characterId: id.nullable(),
+  score: z.number(),
+  threshold: z.number(),
+  passed: z.boolean(),
+  hard: z.boolean(),
+  box: RegionBox.nullable(),
+  detail: z.string().default(''),
+});
+export type JudgeCheck = z.infer<typeof JudgeCheck>;
+
+export const ArtistDecision = z.object({
+  decision: z.enum(['accept', 'reject', 'override']),
+  at: timestamp,
+});
+
+export const JudgeReport = z.object({
+  checks: z.array(JudgeCheck),
+  verdict: z.enum(['pass', 'fail']),
+  weightedScore: z.number(),
+  judgedAt: timestamp,
+  artistDecision: ArtistDecision.nullable().default(null),
+});
+export type JudgeReport = z.infer<typeof JudgeReport>;
+
+export const GateAction = z.object({
+  kind: z.enum(['accept', 'local-edit', 'prompt-tune', 'reseed', 'give-up']),
+  reason: z.string(),
+  diff: z.array(z.object({ path: z.string(), from: z.unknown(), to: z.unknown() })).default([]),
+});
+export type GateAction = z.infer<typeof GateAction>;
+
+export const Attempt = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION.attempt),
+  id,
+  panelId: id,
+  storyId: id,
+  index: z.number().int().nonnegative(),
+  seed: z.number().int().nonnegative(),
+  chunks: z.array(ConditioningChunk),
+  parameters: GenerationParameters,
+  imageId: id.nullable(),
+  report: JudgeReport.nullable(),
+  action: GateAction.nullable(),
+  timings: z.record(z.string(), z.number()),
+  createdAt: timestamp,
+});
+export type Attempt = z.infer<typeof Attempt>;
+
+// --------------------------------------------------------------- settings
+
+export const Settings = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION.settings),
+  id: z.literal('settings'),
+  thresholds: z.record(z.string(), z.number()).default({}),
+  budget: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(50),
+      maxSeconds: z.number().int().min(5).max(3600),
+    })
+    .default({ maxAttempts: 6, maxSeconds: 300 }),
+  generation: z
+    .object({
+      width: z.number().int().min(64).max(2048).multipleOf(8, 'Width must be a multiple of 8.'),
+      height: z.number().int().min(64).max(2048).multipleOf(8, 'Height must be a multiple of 8.'),
+      numInferenceSteps: z.number().int().min(1).max(100),
+      guidanceScale: z.number().min(0).max(30),
+    })
+    .default({ width: 512, height: 512, numInferenceSteps: 4, guidanceScale: 0 }),
+  theme: z.enum(['system', 'light', 'dark']).default('system'),
+});
+export type Settings = z.infer<typeof Settings>;
+
+// ------------------------------------------------------------ images
+
+export const REFERENCE_IMAGE = {
+  mimeTypes: ['image/png', 'image/jpeg', 'image/webp'] as const,
+  maxBytes: 10 * 1024 * 1024,
+  maxSide: 4096,
+  minSide: 32,
+};
+
+export interface ImageRecord {
+  id: string;
+  blob: Blob;
+  mime: string;
+  width: number;
+  height: number;
+  bytes: number;
+  createdAt: number;
+}
+
+// ------------------------------------------------------------ validation
+
+/** Parse or throw a StoryLoomError whose message is the first issue, as a sentence. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new StoryLoomError('invalid-input', describeIssues(result.error, what));
+}
+
+export function describeIssues(error: z.ZodError, what: string): string {
+  const first = error.issues[0];
+  if (!first) return `The ${what} is not valid.`;
+  const where = first.path.length ? ` (${first.path.join('.')})` : '';
+  const sentence = first.message.endsWith('.') ? first.message : `${first.message}.`;
+  return first.code === 'custom' || /[A-Z]/.test(first.message[0] ?? '')
+    ? sentence
+    : `The ${what}${where} is not valid: ${sentence}`;
+}
