@@ -2,6 +2,9 @@ import { defineConfig } from '@playwright/test';
 
 // Playwright cannot download browsers here: it drives the system Chromium (Debian's package).
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Port and build folder can be changed so that several checkouts can run suites side by side.
+const port = Number(process.env.STORYLOOM_PORT ?? 4173);
+const outDir = process.env.STORYLOOM_DIST ?? 'dist';
 
 export const chromiumArgs = [
   '--no-sandbox',
@@ -22,14 +25,14 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: process.env.CI ? [['list']] : [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${port}`,
     browserName: 'chromium',
     launchOptions: { executablePath, args: chromiumArgs },
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${outDir}`,
+    url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },
