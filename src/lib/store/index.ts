@@ -1,0 +1,19 @@
+export * from './names';
+export * from './db';
+export * from './errors';
+export * from './migrations';
+export * from './characters';
+export * from './stories';
+export * from './images';
+export * from './settings';
+export * from './attempts';
+export * from './broadcast';
+export {
+  toStoredCharacter,
+  fromStoredCharacter,
+  toStoredStory,
+  fromStoredStory,
+  toStoredPanel,
+  fromStoredPanel,
+} from './records';
+export type { StoryLoomSchema, StoredCharacter, StoredStory, StoredPanel } from './schema';

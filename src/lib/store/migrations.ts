@@ -1,0 +1,123 @@
+/**
+ * Per-record schema migrations: pure functions from one record shape to the next.
+ * The database ladder (upgrade.ts) runs them over every record when the database version goes up,
+ * and every read runs them again, so a record that arrives old by any other route (an older tab
+ * writing at the same database version, an imported bundle) is still read correctly.
+ * A record newer than this code is refused, never guessed at.
+ */
+import { SCHEMA_VERSION, StoryLoomError } from '../domain';
+import type { Attempt, Character, Panel, Settings, Story, TemplateImage, WardrobeItem } from '../domain';
+
+/** Character as saved before wardrobe items, palettes and the identity cache key existed. */
+export interface CharacterV1 {
+  schemaVersion: 1;
+  id: string;
+  name: string;
+  artStyle: string;
+  species: string;
+  ageRange: string;
+  hair: string;
+  eyes: string;
+  skin: string;
+  /** Free text, e.g. "red scarf, blue coat and leather boots". */
+  outfit: string;
+  accessories: string[];
+  marks: string[];
+  notes: string;
+  templates: TemplateImage[];
+  verified: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type StoredCharacterAny = CharacterV1 | Character;
+
+type RecordKind = keyof typeof SCHEMA_VERSION;
+
+const WARDROBE_MAX_ITEMS = 24;
+const WARDROBE_ITEM_MAX_CHARS = 80;
+
+/** "a red scarf, blue coat and leather boots" → ["red scarf", "blue coat", "leather boots"]. */
+export function splitOutfit(outfit: string): WardrobeItem[] {
+  return outfit
+    .split(/,|;|\s+and\s+|\s*&\s*/i)
+    .map((part) =>
+      part
+        .trim()
+        .replace(/^(a|an|the)\s+/i, '')
+        .trim(),
+    )
+    .filter((part) => part.length > 0)
+    .slice(0, WARDROBE_MAX_ITEMS)
+    .map((item) => ({ item: item.slice(0, WARDROBE_ITEM_MAX_CHARS), color: '' }));
+}
+
+export function characterV1toV2(v1: CharacterV1): Character {
+  const { outfit, ...rest } = v1;
+  return {
+    ...rest,
+    schemaVersion: 2,
+    wardrobe: splitOutfit(outfit ?? ''),
+    palette: [],
+    // 0 = "never compiled": the identity-chunk cache has nothing for it yet.
+    templateVersion: 0,
+  };
+}
+
+/** The version a stored record claims; damaged records are refused with a sentence. */
+export function recordVersion(kind: RecordKind, raw: unknown): number {
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && Number.isInteger(version) && version >= 1) return version;
+  throw new StoryLoomError(
+    'storage-failed',
+    `A saved ${kind} (id ${idOf(raw)}) is damaged: it has no valid schemaVersion, so StoryLoom cannot read it.`,
+  );
+}
+
+export function assertNotTooNew(kind: RecordKind, raw: unknown): number {
+  const version = recordVersion(kind, raw);
+  const known = SCHEMA_VERSION[kind];
+  if (version <= known) return version;
+  throw new StoryLoomError(
+    'schema-too-new',
+    `This ${kind} (id ${idOf(raw)}) was saved by a newer version of StoryLoom (record version ${version}; ` +
+      `this version reads up to ${known}). Reload the page to get the newest StoryLoom; the record was not changed.`,
+  );
+}
+
+export function isTooNew(kind: RecordKind, raw: unknown): boolean {
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  return typeof version === 'number' && version > SCHEMA_VERSION[kind];
+}
+
+export function migrateCharacter(raw: StoredCharacterAny): Character {
+  const version = assertNotTooNew('character', raw);
+  if (version === 1) return characterV1toV2(raw as CharacterV1);
+  return raw as Character;
+}
+
+/** Stories from before images existed have no coverImageId. */
+export function migrateStory(raw: Story): Story {
+  assertNotTooNew('story', raw);
+  return raw.coverImageId === undefined ? { ...raw, coverImageId: null } : raw;
+}
+
+export function migratePanel(raw: Panel): Panel {
+  assertNotTooNew('panel', raw);
+  return raw;
+}
+
+export function migrateAttempt(raw: Attempt): Attempt {
+  assertNotTooNew('attempt', raw);
+  return raw;
+}
+
+export function migrateSettings(raw: Settings): Settings {
+  assertNotTooNew('settings', raw);
+  return raw;
+}
+
+function idOf(raw: unknown): string {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : 'unknown';
+}
