@@ -1,0 +1,261 @@
+import { libraryService } from '../services/library.service';
+import { newCharacter, userMessage } from '../domain';
+import type { Character } from '../domain';
+import { isSystemError, notices } from './notices.svelte';
+import { library } from './library.svelte';
+import { NEW_ID } from './router.svelte';
+
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** The character being edited: a draft that only reaches the database through save(). */
+class CharacterEditor {
+  #draft = $state<Character>(newCharacter());
+  // Accessories and marks are edited one per line.
+  #accessories = $state('');
+  #marks = $state('');
+  #stored = $state(false);
+  #loading = $state(false);
+  #busy = $state(false);
+  #error = $state<string | null>(null);
+  #status = $state<string | null>(null);
+  #missing = $state(false);
+  #openSeq = 0;
+  /** Set when a new record was first stored: the address changes to its id, the draft stays. */
+  #adopted: string | null = null;
+
+  get draft(): Character {
+    return this.#draft;
+  }
+  get accessoriesText(): string {
+    return this.#accessories;
+  }
+  set accessoriesText(v: string) {
+    this.#accessories = v;
+  }
+  get marksText(): string {
+    return this.#marks;
+  }
+  set marksText(v: string) {
+    this.#marks = v;
+  }
+  /** True when the character exists in the library (it has been saved at least once). */
+  get stored(): boolean {
+    return this.#stored;
+  }
+  get loading(): boolean {
+    return this.#loading;
+  }
+  get busy(): boolean {
+    return this.#busy;
+  }
+  /** The sentence for the last thing that went wrong with this form, or null. */
+  get error(): string | null {
+    return this.#error;
+  }
+  get status(): string | null {
+    return this.#status;
+  }
+  get missing(): boolean {
+    return this.#missing;
+  }
+
+  async open(id: string): Promise<void> {
+    if (id === this.#adopted) {
+      this.#adopted = null;
+      return;
+    }
+    this.#adopted = null;
+    const seq = ++this.#openSeq;
+    this.#error = null;
+    this.#status = null;
+    this.#missing = false;
+    if (id === NEW_ID) {
+      this.#use(newCharacter(), false);
+      return;
+    }
+    this.#loading = true;
+    try {
+      const found = await libraryService.getCharacter(id);
+      if (seq !== this.#openSeq) return;
+      if (found) this.#use(found, true);
+      else this.#missing = true;
+    } catch (e) {
+      if (seq === this.#openSeq) this.#fail(e);
+    } finally {
+      if (seq === this.#openSeq) this.#loading = false;
+    }
+  }
+
+  #use(c: Character, stored: boolean): void {
+    this.#draft = c;
+    this.#accessories = c.accessories.join('\n');
+    this.#marks = c.marks.join('\n');
+    this.#stored = stored;
+  }
+
+  #fail(e: unknown): void {
+    this.#status = null;
+    // Storage trouble (quota, stale tab…) goes to the shell's one message area; input problems stay by the form.
+    if (isSystemError(e)) {
+      this.#error = null;
+      notices.report(e);
+      return;
+    }
+    this.#error = userMessage(e);
+  }
+
+  /** A plain copy of the draft in the shape of the schema. */
+  #plain(): Character {
+    const c = $state.snapshot(this.#draft) as Character;
+    return { ...c, accessories: lines(this.#accessories), marks: lines(this.#marks) };
+  }
+
+  addWardrobeItem(): void {
+    this.#draft.wardrobe.push({ item: '', color: '' });
+  }
+  removeWardrobeItem(index: number): void {
+    this.#draft.wardrobe.splice(index, 1);
+  }
+  addPaletteColour(): void {
+    this.#draft.palette.push('#c8553d');
+  }
+  removePaletteColour(index: number): void {
+    this.#draft.palette.splice(index, 1);
+  }
+
+  /** Validate and write; on bad input shows the service's sentence and writes nothing. */
+  async save(): Promise<Character | null> {
+    if (this.#busy) return null;
+    this.#busy = true;
+    this.#error = null;
+    this.#status = null;
+    try {
+      const wasNew = !this.#stored;
+      const saved = await libraryService.saveCharacter(this.#plain());
+      this.#use(saved, true);
+      if (wasNew) this.#adopted = saved.id;
+      this.#status = `Saved ${saved.name}.`;
+      library.changed('character');
+      return saved;
+    } catch (e) {
+      this.#fail(e);
+      return null;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Store reference images. A character that is not stored yet is saved first (images belong
+   * to a stored character); if the first image is refused, that save is undone so nothing
+   * half-made remains.
+   */
+  async addImages(files: File[]): Promise<void> {
+    if (this.#busy || !files.length) return;
+    this.#busy = true;
+    this.#error = null;
+    this.#status = null;
+    let createdNow = false;
+    try {
+      if (!this.#stored) {
+        const saved = await libraryService.saveCharacter(this.#plain());
+        this.#draft.id = saved.id;
+        this.#draft.templateVersion = saved.templateVersion;
+        this.#draft.createdAt = saved.createdAt;
+        this.#draft.updatedAt = saved.updatedAt;
+        this.#stored = true;
+        this.#adopted = saved.id;
+        createdNow = true;
+      }
+      for (const file of files) {
+        const updated = await libraryService.addTemplateImage(this.#draft.id, file);
+        createdNow = false;
+        // Keep the artist's unsaved edits; take only what the service changed.
+        this.#draft.templates = updated.templates;
+        this.#draft.templateVersion = updated.templateVersion;
+        this.#draft.updatedAt = updated.updatedAt;
+      }
+      this.#status =
+        files.length === 1 ? 'Reference image added.' : `${files.length} reference images added.`;
+      library.changed('character');
+    } catch (e) {
+      if (createdNow) await this.#undoCreate();
+      this.#fail(e);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #undoCreate(): Promise<void> {
+    try {
+      await libraryService.deleteCharacter(this.#draft.id);
+    } catch {
+      // Best effort: the character itself was valid, keeping it loses nothing.
+      return;
+    }
+    this.#stored = false;
+    this.#adopted = null;
+  }
+
+  async removeImage(imageId: string): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    this.#error = null;
+    this.#status = null;
+    try {
+      const updated = await libraryService.removeTemplateImage(this.#draft.id, imageId);
+      this.#draft.templates = updated.templates;
+      this.#draft.templateVersion = updated.templateVersion;
+      this.#draft.updatedAt = updated.updatedAt;
+      this.#draft.verified = updated.verified && updated.templates.length > 0;
+      this.#status = 'Reference image removed.';
+      library.changed('character');
+    } catch (e) {
+      this.#fail(e);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async remove(): Promise<boolean> {
+    if (this.#busy) return false;
+    this.#busy = true;
+    this.#error = null;
+    try {
+      if (this.#stored) await libraryService.deleteCharacter(this.#draft.id);
+      library.changed('character');
+      this.reset();
+      return true;
+    } catch (e) {
+      this.#fail(e);
+      return false;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  loadImage(imageId: string): Promise<Blob | undefined> {
+    return library.loadImage(imageId);
+  }
+
+  dismissError(): void {
+    this.#error = null;
+  }
+
+  reset(): void {
+    this.#openSeq++;
+    this.#adopted = null;
+    this.#use(newCharacter(), false);
+    this.#loading = false;
+    this.#busy = false;
+    this.#error = null;
+    this.#status = null;
+    this.#missing = false;
+  }
+}
+
+export const characterEditor = new CharacterEditor();

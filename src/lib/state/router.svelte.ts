@@ -1,0 +1,75 @@
+/** A tiny hash router: `#/library`, `#/character/<id>`, `#/story/<id>`, `#/settings`, `#/models`. */
+export type Route =
+  | { name: 'library' }
+  | { name: 'character'; id: string }
+  | { name: 'story'; id: string }
+  | { name: 'settings' }
+  | { name: 'models' }
+  | { name: 'not-found'; path: string };
+
+/** `new` as an id means "a record that is not stored yet". */
+export const NEW_ID = 'new';
+
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/^\/+/, '');
+  const [head = '', rawId] = path.split('/');
+  const id = rawId ? decodeURIComponent(rawId) : '';
+  switch (head) {
+    case '':
+    case 'library':
+      return { name: 'library' };
+    case 'character':
+      return id ? { name: 'character', id } : { name: 'not-found', path };
+    case 'story':
+      return id ? { name: 'story', id } : { name: 'not-found', path };
+    case 'settings':
+      return { name: 'settings' };
+    case 'models':
+      return { name: 'models' };
+    default:
+      return { name: 'not-found', path };
+  }
+}
+
+export function href(route: Route): string {
+  switch (route.name) {
+    case 'character':
+    case 'story':
+      return `#/${route.name}/${encodeURIComponent(route.id)}`;
+    case 'not-found':
+      return `#/${route.path}`;
+    default:
+      return `#/${route.name}`;
+  }
+}
+
+class Router {
+  #route = $state<Route>(parseHash(typeof location === 'undefined' ? '' : location.hash));
+
+  constructor() {
+    if (typeof window === 'undefined') return;
+    window.addEventListener('hashchange', () => {
+      this.#route = parseHash(location.hash);
+    });
+  }
+
+  get route(): Route {
+    return this.#route;
+  }
+
+  go(route: Route): void {
+    location.hash = href(route);
+  }
+
+  /** Change the address without a new history entry (e.g. `new` → the saved id). */
+  replace(route: Route): void {
+    history.replaceState(history.state, '', href(route));
+    this.#route = route;
+  }
+
+  reset(): void {
+    this.#route = parseHash(typeof location === 'undefined' ? '' : location.hash);
+  }
+}
+
+export const router = new Router();

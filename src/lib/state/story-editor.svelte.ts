@@ -1,0 +1,246 @@
+import { libraryService } from '../services/library.service';
+import type { LibraryRow } from '../services/api';
+import { MAX_CAST, defaultRegion, newCastMember, newPanel, newStory, userMessage } from '../domain';
+import type { Panel, RegionBox, Story } from '../domain';
+import { isSystemError, notices } from './notices.svelte';
+import { library } from './library.svelte';
+import { NEW_ID } from './router.svelte';
+
+const sameBox = (a: RegionBox, b: RegionBox) =>
+  Math.abs(a.x - b.x) < 1e-9 &&
+  Math.abs(a.y - b.y) < 1e-9 &&
+  Math.abs(a.w - b.w) < 1e-9 &&
+  Math.abs(a.h - b.h) < 1e-9;
+
+/** The story being edited with all its panels; written in one transaction by save(). */
+class StoryEditor {
+  #story = $state<Story>(newStory());
+  #panels = $state<Panel[]>([]);
+  #selectedId = $state<string | null>(null);
+  #characters = $state.raw<LibraryRow[]>([]);
+  #stored = $state(false);
+  #loading = $state(false);
+  #busy = $state(false);
+  #error = $state<string | null>(null);
+  #status = $state<string | null>(null);
+  #missing = $state(false);
+  #openSeq = 0;
+  /** Set when a new record was first stored: the address changes to its id, the draft stays. */
+  #adopted: string | null = null;
+
+  get story(): Story {
+    return this.#story;
+  }
+  get panels(): Panel[] {
+    return this.#panels;
+  }
+  get selected(): Panel | undefined {
+    return this.#panels.find((p) => p.id === this.#selectedId);
+  }
+  get selectedIndex(): number {
+    return this.#panels.findIndex((p) => p.id === this.#selectedId);
+  }
+  /** Characters of the library that can be cast (id, name, thumbnail). */
+  get characters(): LibraryRow[] {
+    return this.#characters;
+  }
+  get stored(): boolean {
+    return this.#stored;
+  }
+  get loading(): boolean {
+    return this.#loading;
+  }
+  get busy(): boolean {
+    return this.#busy;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get status(): string | null {
+    return this.#status;
+  }
+  get missing(): boolean {
+    return this.#missing;
+  }
+
+  characterName(id: string): string {
+    return this.#characters.find((c) => c.id === id)?.title ?? 'Unknown character';
+  }
+
+  async open(id: string): Promise<void> {
+    if (id === this.#adopted) {
+      this.#adopted = null;
+      return;
+    }
+    this.#adopted = null;
+    const seq = ++this.#openSeq;
+    this.#error = null;
+    this.#status = null;
+    this.#missing = false;
+    this.#loading = true;
+    try {
+      const [found, characters] = await Promise.all([
+        id === NEW_ID ? Promise.resolve(undefined) : libraryService.getStory(id),
+        libraryService.listAll('character'),
+      ]);
+      if (seq !== this.#openSeq) return;
+      this.#characters = [...characters].sort((a, b) => a.title.localeCompare(b.title));
+      if (id === NEW_ID) {
+        this.#use(newStory(), [], false);
+        this.addPanel();
+      } else if (found) this.#use(found.story, found.panels, true);
+      else this.#missing = true;
+    } catch (e) {
+      if (seq === this.#openSeq) this.#fail(e);
+    } finally {
+      if (seq === this.#openSeq) this.#loading = false;
+    }
+  }
+
+  #use(story: Story, panels: Panel[], stored: boolean): void {
+    // Panels in the story's order; a panel the story does not list is not shown.
+    const byId = new Map(panels.map((p) => [p.id, p]));
+    const ordered = story.panelIds.map((pid) => byId.get(pid)).filter((p): p is Panel => !!p);
+    const keep = this.#selectedId && ordered.some((p) => p.id === this.#selectedId);
+    this.#story = story;
+    this.#panels = ordered;
+    this.#stored = stored;
+    if (!keep) this.#selectedId = ordered[0]?.id ?? null;
+  }
+
+  #fail(e: unknown): void {
+    this.#status = null;
+    // Storage trouble (quota, stale tab…) goes to the shell's one message area; input problems stay by the form.
+    if (isSystemError(e)) {
+      this.#error = null;
+      notices.report(e);
+      return;
+    }
+    this.#error = userMessage(e);
+  }
+
+  select(panelId: string): void {
+    this.#selectedId = panelId;
+  }
+
+  addPanel(): void {
+    const panel = newPanel(this.#story.id);
+    const at = this.selectedIndex;
+    if (at >= 0) this.#panels.splice(at + 1, 0, panel);
+    else this.#panels.push(panel);
+    this.#selectedId = panel.id;
+  }
+
+  deletePanel(panelId: string): void {
+    const i = this.#panels.findIndex((p) => p.id === panelId);
+    if (i < 0) return;
+    this.#panels.splice(i, 1);
+    if (this.#selectedId === panelId)
+      this.#selectedId = this.#panels[Math.min(i, this.#panels.length - 1)]?.id ?? null;
+  }
+
+  movePanel(panelId: string, by: -1 | 1): void {
+    const i = this.#panels.findIndex((p) => p.id === panelId);
+    const j = i + by;
+    if (i < 0 || j < 0 || j >= this.#panels.length) return;
+    const [panel] = this.#panels.splice(i, 1);
+    if (panel) this.#panels.splice(j, 0, panel);
+  }
+
+  addCast(panel: Panel, characterId: string): void {
+    if (!characterId || panel.cast.length >= MAX_CAST) return;
+    if (panel.cast.some((c) => c.characterId === characterId)) return;
+    const before = panel.cast.length;
+    const count = before + 1;
+    // Boxes nobody has touched yet move aside to make room; placed boxes stay where the artist put them.
+    panel.cast.forEach((m, i) => {
+      if (sameBox(m.region, defaultRegion(i, before))) m.region = defaultRegion(i, count);
+    });
+    panel.cast.push(newCastMember(characterId, count - 1, count));
+  }
+
+  removeCast(panel: Panel, characterId: string): void {
+    const i = panel.cast.findIndex((c) => c.characterId === characterId);
+    if (i >= 0) panel.cast.splice(i, 1);
+    for (const line of panel.dialogue) if (line.speakerId === characterId) line.speakerId = null;
+  }
+
+  setRegion(panel: Panel, characterId: string, region: RegionBox): void {
+    const member = panel.cast.find((c) => c.characterId === characterId);
+    if (member) member.region = region;
+  }
+
+  addLine(panel: Panel): void {
+    panel.dialogue.push({ speakerId: panel.cast[0]?.characterId ?? null, text: '' });
+  }
+
+  removeLine(panel: Panel, index: number): void {
+    panel.dialogue.splice(index, 1);
+  }
+
+  async save(): Promise<Story | null> {
+    if (this.#busy) return null;
+    this.#busy = true;
+    this.#error = null;
+    this.#status = null;
+    try {
+      const panels = $state.snapshot(this.#panels) as Panel[];
+      const story = { ...($state.snapshot(this.#story) as Story), panelIds: panels.map((p) => p.id) };
+      const wasNew = !this.#stored;
+      const saved = await libraryService.saveStoryWithPanels(story, panels);
+      this.#use(saved.story, saved.panels, true);
+      if (wasNew) this.#adopted = saved.story.id;
+      const n = saved.panels.length;
+      this.#status = `Saved ${saved.story.title} (${n} ${n === 1 ? 'panel' : 'panels'}).`;
+      library.changed('story');
+      return saved.story;
+    } catch (e) {
+      this.#fail(e);
+      return null;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async remove(): Promise<boolean> {
+    if (this.#busy) return false;
+    this.#busy = true;
+    this.#error = null;
+    try {
+      if (this.#stored) await libraryService.deleteStory(this.#story.id);
+      library.changed('story');
+      this.reset();
+      return true;
+    } catch (e) {
+      this.#fail(e);
+      return false;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  loadImage(imageId: string): Promise<Blob | undefined> {
+    return library.loadImage(imageId);
+  }
+
+  dismissError(): void {
+    this.#error = null;
+  }
+
+  reset(): void {
+    this.#openSeq++;
+    this.#adopted = null;
+    this.#story = newStory();
+    this.#panels = [];
+    this.#selectedId = null;
+    this.#characters = [];
+    this.#stored = false;
+    this.#loading = false;
+    this.#busy = false;
+    this.#error = null;
+    this.#status = null;
+    this.#missing = false;
+  }
+}
+
+export const storyEditor = new StoryEditor();
