@@ -9,7 +9,9 @@ const ML = ['onnxruntime-web', 'onnxruntime-web/*', '@huggingface/transformers']
 const forbid = (...groups) => ({
   'no-restricted-imports': [
     'error',
-    { patterns: [{ group: groups.flat(), message: 'This layer may not import that (see ARCHITECTURE.md).' }] },
+    {
+      patterns: [{ group: groups.flat(), message: 'This layer may not import that (see ARCHITECTURE.md).' }],
+    },
   ],
 });
 const rpc = ['**/lib/rpc/**', '**/rpc/*'];
@@ -19,10 +21,30 @@ const workersDir = ['**/workers/**'];
 const services = ['**/lib/services/**', '**/services/*'];
 const state = ['**/lib/state/**', '**/state/*'];
 const svelteFiles = ['*.svelte', '**/*.svelte', '*.svelte.ts', '**/*.svelte.ts', 'svelte', 'svelte/*'];
-const sideEffects = [...rpc, ...store, ...runtime, ...workersDir, ...services, ...state, ...ML, ...svelteFiles];
+const sideEffects = [
+  ...rpc,
+  ...store,
+  ...runtime,
+  ...workersDir,
+  ...services,
+  ...state,
+  ...ML,
+  ...svelteFiles,
+];
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'public/models/', 'test-results/', 'playwright-report/', '.bench/', 'stubs/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-*/',
+      'node_modules/',
+      'public/models/',
+      'test-results/',
+      'playwright-report/',
+      '.bench/',
+      'stubs/',
+    ],
+  },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs['flat/recommended'],
@@ -38,17 +60,26 @@ export default ts.config(
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } },
   },
-  { files: ['src/views/**', 'src/lib/components/**', 'src/App.svelte'], rules: forbid(rpc, store, runtime, workersDir, services, ML) },
+  {
+    files: ['src/views/**', 'src/lib/components/**', 'src/App.svelte'],
+    rules: forbid(rpc, store, runtime, workersDir, services, ML),
+  },
   { files: ['src/lib/state/**'], rules: forbid(rpc, store, runtime, workersDir, ML) },
   { files: ['src/lib/services/**'], rules: forbid(state, svelteFiles, runtime, ML) },
   { files: ['src/lib/gate/**', 'src/lib/prompt/**', 'src/lib/domain/**'], rules: forbid(sideEffects) },
   {
     files: ['src/lib/schedulers/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'Schedulers import nothing but their siblings.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'Schedulers import nothing but their siblings.' }] },
+      ],
     },
   },
-  { files: ['src/lib/pipeline/**', 'src/lib/judge/**'], rules: forbid(ML, svelteFiles, store, state, services, rpc) },
+  {
+    files: ['src/lib/pipeline/**', 'src/lib/judge/**'],
+    rules: forbid(ML, svelteFiles, store, state, services, rpc),
+  },
   { files: ['src/lib/runtime/**'], rules: forbid(svelteFiles, store, state, services) },
   { files: ['workers/**'], rules: forbid(svelteFiles, state, services, ['**/views/**', '**/components/**']) },
 );

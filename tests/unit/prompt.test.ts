@@ -65,7 +65,9 @@ describe('conditioning compiler', () => {
     const p = panel();
     p.cast[0]!.expression = 'angry';
     const b = compilePanel(p, { style: '' }, cast);
-    const changed = a.chunks.filter((c, i) => c.key !== b.chunks[i]!.key).map((c) => `${c.kind}:${c.characterId}`);
+    const changed = a.chunks
+      .filter((c, i) => c.key !== b.chunks[i]!.key)
+      .map((c) => `${c.kind}:${c.characterId}`);
     expect(changed).toEqual(['transient:mira']);
   });
 
@@ -112,7 +114,10 @@ describe('encoder cache', () => {
 
   it('evicts the least recently used entry and disposes it', async () => {
     const disposed: string[] = [];
-    const cache = new EncoderCache<string>({ encode: async (t) => t }, { limit: 2, dispose: (s) => disposed.push(s) });
+    const cache = new EncoderCache<string>(
+      { encode: async (t) => t },
+      { limit: 2, dispose: (s) => disposed.push(s) },
+    );
     await cache.get('a', 'A');
     await cache.get('b', 'B');
     await cache.get('a', 'A');

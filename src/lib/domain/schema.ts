@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { StoryLoomError } from './errors';
-import { CAMERA_ANGLES, EXPRESSIONS, FACINGS, GAZES, POSES, SHOT_SIZES, TIMES_OF_DAY, ids } from './vocabulary';
+import {
+  CAMERA_ANGLES,
+  EXPRESSIONS,
+  FACINGS,
+  GAZES,
+  POSES,
+  SHOT_SIZES,
+  TIMES_OF_DAY,
+  ids,
+} from './vocabulary';
 import type { Term } from './vocabulary';
 
 /** Current per-record schema versions. Older records are migrated by pure functions in store/migrations. */
@@ -199,7 +208,19 @@ export type GenerationParameters = z.infer<typeof GenerationParameters>;
 
 export const JudgeCheck = z.object({
   id: z.string(),
-  kind: z.enum(['cast', 'count', 'identity', 'wardrobe', 'pose', 'expression', 'facing', 'scene', 'composition', 'copy-paste', 'checklist']),
+  kind: z.enum([
+    'cast',
+    'count',
+    'identity',
+    'wardrobe',
+    'pose',
+    'expression',
+    'facing',
+    'scene',
+    'composition',
+    'copy-paste',
+    'checklist',
+  ]),
   label: z.string(),
   characterId: id.nullable(),
   score: z.number(),

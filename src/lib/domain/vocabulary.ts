@@ -23,7 +23,12 @@ export const POSES = [
   term('running', 'Running', 'running, dynamic motion', 'a person running'),
   term('jumping', 'Jumping', 'jumping in the air, feet off the ground', 'a person jumping'),
   term('sitting', 'Sitting', 'sitting on a chair', 'a person sitting on a chair'),
-  term('sitting-on-ground', 'Sitting on the ground', 'sitting on the ground', 'a person sitting on the ground'),
+  term(
+    'sitting-on-ground',
+    'Sitting on the ground',
+    'sitting on the ground',
+    'a person sitting on the ground',
+  ),
   term('kneeling', 'Kneeling', 'kneeling on one knee', 'a person kneeling'),
   term('crouching', 'Crouching', 'crouching low', 'a person crouching'),
   term('lying-down', 'Lying down', 'lying down', 'a person lying down'),
@@ -36,7 +41,12 @@ export const POSES = [
   term('holding-object', 'Holding an object', 'holding an object in the hands', 'a person holding an object'),
   term('carrying', 'Carrying', 'carrying something heavy', 'a person carrying something'),
   term('hugging', 'Hugging', 'hugging', 'a person hugging someone'),
-  term('fighting-stance', 'Fighting stance', 'in a fighting stance, fists raised', 'a person in a fighting stance'),
+  term(
+    'fighting-stance',
+    'Fighting stance',
+    'in a fighting stance, fists raised',
+    'a person in a fighting stance',
+  ),
   term('dancing', 'Dancing', 'dancing', 'a person dancing'),
   term('climbing', 'Climbing', 'climbing', 'a person climbing'),
   term('falling', 'Falling', 'falling through the air', 'a person falling'),
@@ -49,8 +59,18 @@ export const POSES = [
   term('bowing', 'Bowing', 'bowing forward', 'a person bowing'),
   term('reading', 'Reading', 'reading a book', 'a person reading'),
   term('eating-drinking', 'Eating or drinking', 'eating or drinking', 'a person eating or drinking'),
-  term('thinking', 'Thinking (hand on chin)', 'thinking with a hand on the chin', 'a person with a hand on their chin'),
-  term('celebrating', 'Celebrating (arms raised)', 'celebrating with both arms raised', 'a person with arms raised'),
+  term(
+    'thinking',
+    'Thinking (hand on chin)',
+    'thinking with a hand on the chin',
+    'a person with a hand on their chin',
+  ),
+  term(
+    'celebrating',
+    'Celebrating (arms raised)',
+    'celebrating with both arms raised',
+    'a person with arms raised',
+  ),
 ] as const;
 
 export const EXPRESSIONS = [
@@ -70,8 +90,18 @@ export const EXPRESSIONS = [
 
 export const FACINGS = [
   term('front', 'Front', 'facing the viewer', 'a person facing the camera'),
-  term('three-quarter-left', 'Three-quarter left', 'three-quarter view turned left', 'a person turned slightly left'),
-  term('three-quarter-right', 'Three-quarter right', 'three-quarter view turned right', 'a person turned slightly right'),
+  term(
+    'three-quarter-left',
+    'Three-quarter left',
+    'three-quarter view turned left',
+    'a person turned slightly left',
+  ),
+  term(
+    'three-quarter-right',
+    'Three-quarter right',
+    'three-quarter view turned right',
+    'a person turned slightly right',
+  ),
   term('profile-left', 'Profile left', 'in profile facing left', 'a person in profile facing left'),
   term('profile-right', 'Profile right', 'in profile facing right', 'a person in profile facing right'),
   term('back', 'Back', 'seen from behind', 'a person seen from behind'),
@@ -82,14 +112,24 @@ export const GAZES = [
   term('away', 'Away', 'looking away', 'a person looking away'),
   term('up', 'Up', 'looking up', 'a person looking up'),
   term('down', 'Down', 'looking down', 'a person looking down'),
-  term('at-other', 'At another character', 'looking at the other character', 'a person looking at someone else'),
+  term(
+    'at-other',
+    'At another character',
+    'looking at the other character',
+    'a person looking at someone else',
+  ),
   term('closed', 'Eyes closed', 'eyes closed', 'a person with eyes closed'),
 ] as const;
 
 export const SHOT_SIZES = [
   term('extreme-close-up', 'Extreme close-up', 'extreme close-up shot', 'an extreme close-up'),
   term('close-up', 'Close-up', 'close-up shot', 'a close-up of a face'),
-  term('medium-close-up', 'Medium close-up', 'medium close-up shot, head and shoulders', 'a head and shoulders shot'),
+  term(
+    'medium-close-up',
+    'Medium close-up',
+    'medium close-up shot, head and shoulders',
+    'a head and shoulders shot',
+  ),
   term('medium', 'Medium', 'medium shot, waist up', 'a waist-up shot'),
   term('cowboy', 'Cowboy', 'cowboy shot, mid-thigh up', 'a shot from the thighs up'),
   term('full', 'Full', 'full body shot', 'a full body shot'),

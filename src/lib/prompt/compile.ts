@@ -113,7 +113,10 @@ export function compilePanel(
   for (const member of panel.cast) {
     const c = characters.get(member.characterId);
     if (!c) {
-      throw new StoryLoomError('not-found', `A panel refers to a character that no longer exists (${member.characterId}). Remove it from the cast.`);
+      throw new StoryLoomError(
+        'not-found',
+        `A panel refers to a character that no longer exists (${member.characterId}). Remove it from the cast.`,
+      );
     }
     if (!c.verified) {
       throw new StoryLoomError(
@@ -141,7 +144,13 @@ export function compilePanel(
     });
   }
   const scText = sceneText(panel, story);
-  chunks.push({ kind: 'scene', characterId: null, text: scText, weight: w.scene, key: `scene:${hashText(scText)}` });
+  chunks.push({
+    kind: 'scene',
+    characterId: null,
+    text: scText,
+    weight: w.scene,
+    key: `scene:${hashText(scText)}`,
+  });
   const negText = join([BASE_NEGATIVE, ...(options.extraNegatives ?? [])]);
   const negative: CompiledChunk = {
     kind: 'negative',

@@ -1,0 +1,24 @@
+/** The bench's Chromium: the system browser, a persistent profile (that is where the seeded IndexedDB lives). */
+import { mkdir } from 'node:fs/promises';
+import { chromium } from '@playwright/test';
+import type { BrowserContext } from '@playwright/test';
+import { chromiumArgs } from '../../playwright.config';
+import { CHROMIUM_PATH, PROFILE_DIR } from './config';
+
+export async function launchBrowser(): Promise<BrowserContext> {
+  await mkdir(PROFILE_DIR, { recursive: true });
+  try {
+    return await chromium.launchPersistentContext(PROFILE_DIR, {
+      executablePath: CHROMIUM_PATH,
+      args: chromiumArgs,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+    });
+  } catch (e) {
+    const locked = /ProcessSingleton|SingletonLock|profile.*in use/i.test(String(e));
+    const why = locked
+      ? `the profile ${PROFILE_DIR} is in use by another Chromium (another bench or seed run?)`
+      : `is ${CHROMIUM_PATH} a working Chromium? Set CHROMIUM_PATH to another one`;
+    throw new Error(`Chromium did not start: ${why}.`, { cause: e });
+  }
+}

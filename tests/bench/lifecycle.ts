@@ -1,0 +1,48 @@
+/**
+ * Run a bench script so that what it started (preview server, Chromium) is stopped on every way out:
+ * success, an error (exit 1 with a sentence), Ctrl-C or SIGTERM (exit 130 / 143).
+ */
+type Cleanup = () => Promise<void> | void;
+
+const cleanups: Cleanup[] = [];
+let cleaning: Promise<void> | null = null;
+
+/** Register something to stop; stopped in reverse order of registration. */
+export function onCleanup(cleanup: Cleanup): void {
+  cleanups.push(cleanup);
+}
+
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (e) {
+        console.error(`(while cleaning up: ${String(e)})`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+export function runMain(name: string, main: () => Promise<void>): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      console.error(`${name}: interrupted (${signal}); stopping the browser and the server.`);
+      void cleanUp().finally(() => process.exit(code));
+    });
+  }
+  main()
+    .then(cleanUp)
+    .then(() => process.exit(0))
+    .catch(async (e: unknown) => {
+      await cleanUp();
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`${name} failed: ${message}`);
+      if (process.env.BENCH_DEBUG && e instanceof Error) console.error(e.stack);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the studio at the paper's scale. Serves a build of the app with the seed bundle on
+ * port 4176, drives the system Chromium through Playwright on the seeded profile (seeding it first when
+ * needed), runs every measure, prints readable lines and, as the LAST line of stdout, one JSON object of
+ * figures. Timing lives here only, never in tests.
+ *
+ * Options: --build (build the app into .bench/dist instead of copying dist/), --reseed, --runs N,
+ * --profile (also print where the Library's open time goes).
+ *
+ * Later issues add a Measure to MEASURES; each returns its own keys for the JSON line.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { launchBrowser } from './browser';
+import { BASE_URL, PROFILE_DIR, ROOT } from './config';
+import { onCleanup, runMain } from './lifecycle';
+import type { BenchContext, Figures, Measure } from './measure';
+import { libraryOpen, librarySearch } from './measures/library';
+import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
+import { buildApp, buildSeedBundle, startServer } from './server';
+
+const MEASURES: Measure[] = [libraryOpen, librarySearch];
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+runMain('bench', async () => {
+  const runs = Number(option('--runs') ?? 5);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`--runs must be a whole number of at least 1, got ${option('--runs')}.`);
+  const log = (line: string) => console.log(line);
+
+  const dist = path.join(ROOT, 'dist');
+  const ownBuild = process.argv.includes('--build') || !existsSync(path.join(dist, 'index.html'));
+  log(
+    ownBuild ? 'Building the app into .bench/dist…' : 'Using the app built in dist/ (copied to .bench/dist)…',
+  );
+  await buildApp(ownBuild ? undefined : dist);
+  await buildSeedBundle();
+  const server = await startServer();
+  onCleanup(() => server.close());
+  const browser = await launchBrowser();
+  onCleanup(() => browser.close());
+
+  const seeded = await ensureSeeded(browser, { force: process.argv.includes('--reseed'), log });
+  const { characters, stories, panels, images } = seeded.counts;
+  log(
+    `Library: ${characters} characters, ${stories} stories, ${panels} panels, ${images} images ` +
+      `(${seeded.seeded ? `seeded now in ${(seeded.seedMs / 1000).toFixed(1)} s` : 'reused the seeded profile'}; ` +
+      `profile ${mb(await dirSize(PROFILE_DIR))}, IndexedDB ${mb(await dirSize(indexedDbDir()))})`,
+  );
+
+  const ctx: BenchContext = {
+    browser,
+    baseUrl: BASE_URL,
+    spec: benchSpec,
+    counts: seeded.counts,
+    runs,
+    profile: process.argv.includes('--profile'),
+    log,
+  };
+  const figures: Figures = {};
+  // Timings on a shared machine move with its load; say what it was.
+  const load = () =>
+    loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
+  log(`Machine: ${availableParallelism()} CPUs, load average ${load()} (1, 5, 15 min)`);
+  for (const measure of MEASURES) {
+    try {
+      Object.assign(figures, await measure.run(ctx));
+    } catch (e) {
+      throw new Error(`${measure.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+  log(`Load average after the measures: ${load()}`);
+  Object.assign(figures, { characters, stories, panels, seedMs: seeded.seedMs });
+  console.log(JSON.stringify(figures));
+});
