@@ -18,6 +18,8 @@ export const chromiumArgs = [
 
 export default defineConfig({
   testDir: 'tests/e2e',
+  // twins.spec.ts has its own config and server (tests/e2e/twins.config.ts).
+  testIgnore: ['twins.spec.ts'],
   globalSetup: './tests/e2e/global-setup.ts',
   fullyParallel: false,
   workers: 1,

@@ -3,7 +3,9 @@
  * with the real repos' keys and the twins' small sizes.
  */
 import type { Component } from '../../src/lib/models/manifest.ts';
+import { llmConfigFile } from './llm-twin.ts';
 import { EOS, tokenizerConfig, tokenizerJson, vocabulary } from './tokenizer.ts';
+import { vlmConfigFile } from './vlm-twin.ts';
 
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
@@ -71,6 +73,9 @@ const clipPreprocessor = (size: number, crop: boolean) => ({
 
 /** The JSON of a non-ONNX file of a tiny component, or undefined if the forge does not write it. */
 export function configFile(component: Component, path: string): object | undefined {
+  const model = component.graphs.find((g) => g.id === 'model');
+  if (component.role === 'planner-llm' && model) return llmConfigFile(model, path);
+  if (component.role === 'vlm-judge') return vlmConfigFile(component.graphs, path);
   const vocabSize = vocabulary().length;
   const clip = component.role === 'image-text-encoder';
   const owl = component.role === 'detector';

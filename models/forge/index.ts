@@ -182,6 +182,7 @@ export async function forge(options: ForgeOptions = {}): Promise<ForgeResult> {
   }
   for (const h of HELPER_GRAPHS)
     await emit(`models/helpers/${h.file}`, encodeModel(helperGraph(h), h.summary));
+  await (await import('./engine-helpers.ts')).writeEngineHelpers(emit);
 
   await writeAtomic(join(publicDir, STAMP), `${JSON.stringify({ hash, files } satisfies Stamp, null, 2)}\n`);
   return { skipped: false, ms: performance.now() - started, files };

@@ -9,12 +9,13 @@ const SCHEMA = `
 syntax = "proto2";
 package onnx;
 message AttributeProto {
-  enum AttributeType { UNDEFINED = 0; FLOAT = 1; INT = 2; STRING = 3; TENSOR = 4; FLOATS = 6; INTS = 7; }
+  enum AttributeType { UNDEFINED = 0; FLOAT = 1; INT = 2; STRING = 3; TENSOR = 4; GRAPH = 5; FLOATS = 6; INTS = 7; }
   optional string name = 1;
   optional float f = 2;
   optional int64 i = 3;
   optional bytes s = 4;
   optional TensorProto t = 5;
+  optional GraphProto g = 6;
   repeated float floats = 7;
   repeated int64 ints = 8;
   optional AttributeType type = 20;
@@ -82,7 +83,14 @@ export const ELEM_TYPE = {
 export type ElemType = keyof typeof ELEM_TYPE;
 
 export type Dim = number | string;
-export type AttrValue = number | string | number[] | { floats: number[] } | { int: number };
+export type AttrValue =
+  | number
+  | string
+  | number[]
+  | { floats: number[] }
+  | { int: number }
+  /** A subgraph (the branches of If); it may read values of the enclosing graph by name. */
+  | { graph: GraphSpec };
 
 export interface NodeSpec {
   opType: string;
@@ -117,6 +125,7 @@ function attribute(name: string, value: AttrValue) {
   if (typeof value === 'number')
     return Number.isInteger(value) ? { name, type: 2, i: value } : { name, type: 1, f: value };
   if ('int' in value) return { name, type: 2, i: value.int };
+  if ('graph' in value) return { name, type: 5, g: graphProto(value.graph) };
   return { name, type: 6, floats: value.floats };
 }
 
@@ -130,6 +139,28 @@ const valueInfo = (v: ValueSpec) => ({
   },
 });
 
+function graphProto(graph: GraphSpec): object {
+  return {
+    name: graph.name,
+    doc_string: graph.doc,
+    node: graph.nodes.map((n) => ({
+      name: n.name,
+      op_type: n.opType,
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+    })),
+    initializer: graph.inits.map((t) => ({
+      name: t.name,
+      data_type: ELEM_TYPE[t.dtype],
+      dims: t.dims,
+      raw_data: t.raw,
+    })),
+    input: graph.inputs.map(valueInfo),
+    output: graph.outputs.map(valueInfo),
+  };
+}
+
 /** Serialises a graph to ONNX bytes; the same spec always gives the same bytes. */
 export function encodeModel(graph: GraphSpec, docString = ''): Uint8Array {
   const model = {
@@ -139,25 +170,7 @@ export function encodeModel(graph: GraphSpec, docString = ''): Uint8Array {
     model_version: 1,
     doc_string: docString,
     opset_import: [{ domain: '', version: OPSET }],
-    graph: {
-      name: graph.name,
-      doc_string: graph.doc,
-      node: graph.nodes.map((n) => ({
-        name: n.name,
-        op_type: n.opType,
-        input: n.inputs,
-        output: n.outputs,
-        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
-      })),
-      initializer: graph.inits.map((t) => ({
-        name: t.name,
-        data_type: ELEM_TYPE[t.dtype],
-        dims: t.dims,
-        raw_data: t.raw,
-      })),
-      input: graph.inputs.map(valueInfo),
-      output: graph.outputs.map(valueInfo),
-    },
+    graph: graphProto(graph),
   };
   const problem = ModelProto.verify(model);
   if (problem) throw new Error(`forge: bad ModelProto: ${problem}`);

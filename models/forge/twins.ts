@@ -5,7 +5,9 @@
  */
 import type { Graph, TensorSpec } from '../../src/lib/models/manifest.ts';
 import { GraphBuilder, seedFrom } from './graph.ts';
+import { llmTwin } from './llm-twin.ts';
 import type { GraphSpec } from './onnx.ts';
+import { VLM_TWINS } from './vlm-twin.ts';
 
 export interface TwinContext {
   /** Size of the forged tokenizer's vocabulary (embedding rows). */
@@ -221,4 +223,6 @@ export const TWINS: Record<string, Twin> = {
   'image-text-encoder/vision_model': clipVision,
   'image-text-encoder/text_model': clipText,
   'detector/model': owlvit,
+  'planner-llm/model': llmTwin,
+  ...VLM_TWINS,
 };

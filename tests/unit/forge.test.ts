@@ -110,7 +110,7 @@ describe('forged twins', () => {
 
   test('every output of every twin is finite and depends on every input', async () => {
     for (const { pack, component, graph, variant } of everyGraph()) {
-      if (pack.id === 'bench') continue;
+      if (pack.id === 'bench' || component.role === 'vlm-judge' || component.role === 'planner-llm') continue;
       const session = await openSession(forgedPath(pack, component, variant.file));
       const base = await session.run(feeds(graph));
       for (const out of graph.outputs) {
