@@ -1,0 +1,443 @@
+/**
+ * Downloads the files of one pack from the Hub's URL layout: streaming fetch, a few files at
+ * once, pause and resume, HTTP Range after a reload or a dropped connection. Bytes are written
+ * to `<file>.part` as they arrive and hashed incrementally; a file gets its final name only
+ * after its size and SHA-256 checked out (see verify.ts).
+ */
+import { StoryLoomError } from '../domain/errors';
+import { faults, isModelFault, isQuotaError, ModelFault } from './faults';
+import { hashStream, IncrementalSha256 } from './hash';
+import { decideRangeResponse, parseContentRange, rangeHeader } from './http-range';
+import type { Pack } from './manifest';
+import { progressKey, type PackFile } from './pack-files';
+import {
+  figures,
+  RateMeter,
+  type ModelProgress,
+  type ProgressListener,
+  type TransferFigures,
+} from './progress';
+import { checkQuota } from './quota';
+import {
+  bytesOf,
+  nextFileState,
+  packStatus,
+  type FileEvent,
+  type FileState,
+  type PackStatus,
+} from './resume';
+import type { ModelStorage } from './storage';
+import { entryMatches, readVerified } from './verified';
+import { verifyAndCommit } from './verify';
+
+export interface FileView {
+  label: string;
+  bytes: number;
+  state: FileState;
+  figures: TransferFigures;
+}
+
+/** What happened to one file in this session: how much was re-used and how much fetched. */
+export interface TransferNote {
+  label: string;
+  resumedFrom: number;
+  fetched: number;
+  restarted: string | null;
+  requests: number;
+}
+
+export interface PackSnapshot {
+  packId: string;
+  files: FileView[];
+  pack: TransferFigures;
+  status: PackStatus;
+  running: boolean;
+  notes: TransferNote[];
+  faults: { label: string | null; message: string; resumable: boolean }[];
+}
+
+export interface DownloaderDeps {
+  storage: ModelStorage;
+  fetch?: typeof fetch;
+  concurrency?: number;
+  now?: () => number;
+  estimate?: () => Promise<{ usage?: number; quota?: number }>;
+}
+
+interface Slot {
+  file: PackFile;
+  state: FileState;
+  expected: number;
+  meter: RateMeter;
+  lastEmit: number;
+}
+
+interface ProgressFile {
+  total: number;
+  bytes: number;
+  updatedAt: number;
+}
+
+const EMIT_EVERY_MS = 80;
+
+export class PackDownloader {
+  readonly pack: Pack;
+  readonly #storage: ModelStorage;
+  readonly #fetch: typeof fetch;
+  readonly #concurrency: number;
+  readonly #now: () => number;
+  readonly #estimate: () => Promise<{ usage?: number; quota?: number }>;
+  readonly #slots = new Map<string, Slot>();
+  readonly #packMeter = new RateMeter();
+  #progressListeners = new Set<ProgressListener>();
+  #changeListeners = new Set<(s: PackSnapshot) => void>();
+  #controller: AbortController | null = null;
+  #running: Promise<PackSnapshot> | null = null;
+  #notes = new Map<string, TransferNote>();
+  #faults: PackSnapshot['faults'] = [];
+  #lastPackEmit = 0;
+
+  constructor(pack: Pack, files: PackFile[], deps: DownloaderDeps) {
+    this.pack = pack;
+    this.#storage = deps.storage;
+    this.#fetch = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#concurrency = Math.max(1, deps.concurrency ?? 3);
+    this.#now = deps.now ?? (() => performance.now());
+    this.#estimate =
+      deps.estimate ?? (async () => (navigator.storage?.estimate ? navigator.storage.estimate() : {}));
+    for (const file of files)
+      this.#slots.set(file.label, {
+        file,
+        state: { kind: 'missing' },
+        expected: file.bytes,
+        meter: new RateMeter(),
+        lastEmit: 0,
+      });
+  }
+
+  onProgress(listener: ProgressListener): () => void {
+    this.#progressListeners.add(listener);
+    return () => this.#progressListeners.delete(listener);
+  }
+
+  onChange(listener: (s: PackSnapshot) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  get running(): boolean {
+    return this.#running !== null;
+  }
+
+  /** Read what is already on disk: verified files, and `.part` bytes kept from before. */
+  async scan(): Promise<PackSnapshot> {
+    const verified = await readVerified(this.#storage, this.pack.id);
+    const progress = (
+      await this.#storage.readJson<{ files: Record<string, ProgressFile> }>(progressKey(this.pack.id))
+    )?.files;
+    for (const slot of this.#slots.values()) {
+      if (slot.state.kind === 'downloading' || slot.state.kind === 'verifying') continue;
+      const entry = verified.files[slot.file.label];
+      const finalSize = await this.#storage.fileSize(slot.file.key);
+      if (entryMatches(entry, slot.file) && finalSize === entry.size) {
+        slot.state = { kind: 'verified', bytes: entry.size };
+        slot.expected = entry.size;
+        continue;
+      }
+      // A final file without a matching entry is never loadable (the loader reads only listed files);
+      // it is replaced on the next commit. Not deleted here: an import may be committing it right now.
+      const part = await this.#storage.partSize(slot.file.key);
+      const known = progress?.[slot.file.label]?.total;
+      if (!slot.file.bytesExact && known) slot.expected = known;
+      if (slot.state.kind === 'failed' || slot.state.kind === 'interrupted' || slot.state.kind === 'paused')
+        slot.state = { ...slot.state, bytes: part };
+      else slot.state = part > 0 ? { kind: 'partial', bytes: part } : { kind: 'missing' };
+    }
+    this.#changed();
+    return this.snapshot();
+  }
+
+  /** Download every file that is not verified. Resolves when all are done, or paused, or failed. */
+  start(): Promise<PackSnapshot> {
+    if (this.#running) return this.#running;
+    this.#running = this.#run().finally(() => {
+      this.#running = null;
+      this.#controller = null;
+      this.#changed();
+    });
+    this.#changed();
+    return this.#running;
+  }
+
+  /** Stop transfers; the bytes received stay in their `.part` files for Resume. */
+  pause(): void {
+    this.#controller?.abort(new DOMException('Paused', 'AbortError'));
+  }
+
+  async #run(): Promise<PackSnapshot> {
+    await this.scan();
+    this.#faults = [];
+    const todo = [...this.#slots.values()].filter((s) => s.state.kind !== 'verified');
+    const remaining = todo.reduce((sum, s) => sum + Math.max(0, s.expected - bytesOf(s.state)), 0);
+    const estimate = await this.#estimate().catch(() => ({}) as { usage?: number; quota?: number });
+    const verdict = checkQuota(this.pack.title, { remaining, usage: estimate.usage, quota: estimate.quota });
+    if (!verdict.ok) {
+      const fault = new ModelFault('quota', null, verdict.message);
+      this.#faults.push({ label: null, message: fault.message, resumable: false });
+      throw fault;
+    }
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#packMeter.reset();
+    this.#emit({ status: 'initiate', packId: this.pack.id, file: null, total: this.#packTotal() });
+    const queue = [...todo];
+    const worker = async () => {
+      for (let slot = queue.shift(); slot && !controller.signal.aborted; slot = queue.shift())
+        await this.#downloadOne(slot, controller.signal);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, queue.length) }, worker));
+    // Files never started because of a pause stay as they were.
+    await this.#saveProgress();
+    const snapshot = this.snapshot();
+    if (snapshot.status.kind === 'verified') this.#emit({ status: 'ready', packId: this.pack.id });
+    return snapshot;
+  }
+
+  #apply(slot: Slot, event: FileEvent) {
+    slot.state = nextFileState(slot.state, event);
+  }
+
+  async #downloadOne(slot: Slot, signal: AbortSignal): Promise<void> {
+    const { file } = slot;
+    let offset = await this.#storage.partSize(file.key);
+    if (file.bytesExact && offset > file.bytes) {
+      await this.#storage.deletePart(file.key);
+      offset = 0;
+    }
+    const note: TransferNote = this.#notes.get(file.label) ?? {
+      label: file.label,
+      resumedFrom: offset,
+      fetched: 0,
+      restarted: null,
+      requests: 0,
+    };
+    note.resumedFrom = offset;
+    note.fetched = 0;
+    this.#notes.set(file.label, note);
+    // Bytes kept from before are hashed again: the hash state itself is not persisted.
+    const hasher = new IncrementalSha256();
+    if (offset > 0) await hashStream((await this.#storage.readPart(file.key)).stream(), hasher);
+    this.#apply(slot, { type: 'start', offset });
+    slot.meter.reset();
+    this.#emit({ status: 'download', packId: this.pack.id, file: file.label, offset, resumed: offset > 0 });
+    this.#changed();
+
+    let sink: Awaited<ReturnType<ModelStorage['openPart']>> | null = null;
+    try {
+      note.requests++;
+      const response = await this.#fetch(file.url, {
+        headers: offset > 0 ? { Range: rangeHeader(offset) } : {},
+        signal,
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+      const contentRange = response.headers.get('Content-Range');
+      if (!file.bytesExact) slot.expected = serverTotal(response) ?? slot.expected;
+      const decision = decideRangeResponse(response.status, contentRange, offset, slot.expected);
+      let truncate = offset === 0;
+      if (decision.kind === 'error') throw faults.http(file.label, decision.status);
+      if (decision.kind === 'restart') {
+        // The server will not continue where we stopped: start this file over, and say so.
+        if (response.status !== 200) {
+          await response.body?.cancel();
+          throw faults.http(file.label, response.status);
+        }
+        note.restarted = decision.reason;
+        hasher.reset();
+        truncate = true;
+        offset = 0;
+        this.#apply(slot, { type: 'restart', reason: decision.reason });
+        this.#emit({
+          status: 'download',
+          packId: this.pack.id,
+          file: file.label,
+          offset: 0,
+          resumed: false,
+          restarted: decision.reason,
+        });
+      }
+      if (file.bytesExact && decision.kind !== 'complete') {
+        const declared = serverTotal(response);
+        if (declared !== null && declared !== file.bytes) {
+          await response.body?.cancel();
+          throw faults.truncated(file.label, declared, file.bytes);
+        }
+      }
+      sink = await this.#storage.openPart(file.key, { truncate });
+      if (sink.size !== offset) throw new Error(`${file.label}.part changed while it was being resumed`);
+      if (decision.kind !== 'complete' && response.body) {
+        const reader = response.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          hasher.update(value);
+          await sink.write(value);
+          note.fetched += value.byteLength;
+          this.#apply(slot, { type: 'chunk', bytes: value.byteLength });
+          slot.meter.add(value.byteLength, this.#now());
+          this.#packMeter.add(value.byteLength, this.#now());
+          if (file.bytesExact && sink.size > file.bytes)
+            throw faults.tooLong(file.label, sink.size, file.bytes);
+          this.#progress(slot, false);
+        }
+      }
+      await sink.close();
+      const size = sink.size;
+      sink = null;
+      if (size < slot.expected) {
+        // The body ended early although the server promised the whole file: a dropped connection.
+        throw faults.network(file.label, size);
+      }
+      this.#progress(slot, true);
+      this.#apply(slot, { type: 'received-all' });
+      this.#changed();
+      await verifyAndCommit(this.#storage, this.pack.id, file, hasher, size, slot.expected, 'download');
+      this.#apply(slot, { type: 'verified' });
+      this.#emit({
+        status: 'done',
+        packId: this.pack.id,
+        file: file.label,
+        bytesFetched: note.fetched,
+        resumedFrom: note.restarted ? 0 : note.resumedFrom,
+      });
+    } catch (error) {
+      await sink?.close().catch(() => undefined);
+      const kept = await this.#storage.partSize(file.key).catch(() => 0);
+      if (signal.aborted) {
+        this.#apply(slot, { type: 'pause' });
+        slot.state = { kind: 'paused', bytes: kept };
+      } else {
+        const fault = toFault(error, file.label, kept);
+        this.#faults.push({ label: file.label, message: fault.message, resumable: fault.resumable });
+        if (fault.resumable) {
+          this.#apply(slot, { type: 'network-error', message: fault.message });
+          slot.state = { kind: 'interrupted', bytes: kept, message: fault.message };
+        } else this.#apply(slot, { type: 'rejected', message: fault.message, kept });
+      }
+      await this.#saveProgress();
+    } finally {
+      this.#changed();
+    }
+  }
+
+  #packTotal(): number {
+    let total = 0;
+    for (const slot of this.#slots.values()) total += slot.expected;
+    return total;
+  }
+
+  #packLoaded(): number {
+    let loaded = 0;
+    for (const slot of this.#slots.values()) loaded += Math.min(slot.expected, bytesOf(slot.state));
+    return loaded;
+  }
+
+  #progress(slot: Slot, force: boolean) {
+    const t = this.#now();
+    if (force || t - slot.lastEmit >= EMIT_EVERY_MS) {
+      slot.lastEmit = t;
+      const bytes = bytesOf(slot.state);
+      this.#emit({
+        status: 'progress',
+        packId: this.pack.id,
+        file: slot.file.label,
+        ...figures(bytes, slot.expected, slot.meter.rate()),
+      });
+    }
+    if (force || t - this.#lastPackEmit >= EMIT_EVERY_MS) {
+      this.#lastPackEmit = t;
+      this.#emit({
+        status: 'progress',
+        packId: this.pack.id,
+        file: null,
+        ...figures(this.#packLoaded(), this.#packTotal(), this.#packMeter.rate()),
+      });
+      this.#changed();
+      if (t - this.#lastSave > 2000) void this.#saveProgress();
+    }
+  }
+
+  #lastSave = 0;
+  #saving: Promise<void> = Promise.resolve();
+
+  /** The small progress JSON: what a reload needs to show "partial x%" and the server's sizes. */
+  #saveProgress(): Promise<void> {
+    this.#lastSave = this.#now();
+    const files: Record<string, ProgressFile> = {};
+    for (const slot of this.#slots.values())
+      files[slot.file.label] = { total: slot.expected, bytes: bytesOf(slot.state), updatedAt: Date.now() };
+    this.#saving = this.#saving
+      .then(() => this.#storage.writeJson(progressKey(this.pack.id), { packId: this.pack.id, files }))
+      .catch(() => undefined);
+    return this.#saving;
+  }
+
+  #emit(event: ModelProgress) {
+    for (const listener of this.#progressListeners) listener(event);
+  }
+
+  #changed() {
+    if (this.#changeListeners.size === 0) return;
+    const snapshot = this.snapshot();
+    for (const listener of this.#changeListeners) listener(snapshot);
+  }
+
+  snapshot(): PackSnapshot {
+    const files = [...this.#slots.values()].map((slot) => ({
+      label: slot.file.label,
+      bytes: slot.expected,
+      state: slot.state,
+      figures: figures(
+        bytesOf(slot.state),
+        slot.expected,
+        slot.state.kind === 'downloading' ? slot.meter.rate() : 0,
+      ),
+    }));
+    return {
+      packId: this.pack.id,
+      files,
+      pack: figures(this.#packLoaded(), this.#packTotal(), this.#running ? this.#packMeter.rate() : 0),
+      status: packStatus(files.map((f) => ({ size: f.bytes, state: f.state }))),
+      running: this.#running !== null,
+      notes: [...this.#notes.values()],
+      faults: [...this.#faults],
+    };
+  }
+
+  /** Forget every file state (after the pack was deleted). */
+  reset(): void {
+    for (const slot of this.#slots.values()) slot.state = { kind: 'missing' };
+    this.#notes.clear();
+    this.#faults = [];
+    this.#changed();
+  }
+}
+
+/** Full length of the file as the server declares it. */
+function serverTotal(response: Response): number | null {
+  if (response.status === 206) return parseContentRange(response.headers.get('Content-Range'))?.size ?? null;
+  const length = Number(response.headers.get('Content-Length') ?? NaN);
+  if (response.status === 200 && Number.isFinite(length) && !response.headers.get('Content-Encoding'))
+    return length;
+  return null;
+}
+
+function toFault(error: unknown, label: string, kept: number): ModelFault {
+  if (isModelFault(error)) return error;
+  if (isQuotaError(error)) return faults.diskFull(label, kept, error);
+  if (error instanceof StoryLoomError)
+    return new ModelFault('storage', label, error.message, { cause: error });
+  if (error instanceof DOMException && error.name !== 'NetworkError' && error.name !== 'AbortError')
+    return faults.storage(label, error);
+  return faults.network(label, kept, error);
+}

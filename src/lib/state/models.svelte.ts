@@ -1,0 +1,225 @@
+import { userMessage } from '../domain';
+import {
+  modelsService,
+  type Capabilities,
+  type FolderEntry,
+  type GraphCheck,
+  type PackSnapshot,
+  type PackSummary,
+  type RuntimeInfo,
+} from '../services/models.service';
+
+export { formatBytes, formatDuration, formatRate, fraction } from '../services/models.service';
+export type {
+  Capabilities,
+  FileState,
+  FileView,
+  GraphCheck,
+  PackSnapshot,
+  PackStatus,
+  RuntimeInfo,
+  TransferFigures,
+  TransferNote,
+} from '../services/models.service';
+
+export interface PackRow {
+  summary: PackSummary;
+  snapshot: PackSnapshot | null;
+  usage: number;
+  /** Last sentence for the artist (import result, refusal, fault), or null. */
+  message: string | null;
+  messageKind: 'info' | 'error';
+  checking: boolean;
+  checks: GraphCheck[];
+  checkMessage: string | null;
+  checkOk: boolean | null;
+  runtime: RuntimeInfo | null;
+  importing: boolean;
+}
+
+/** The Models view's state: packs, their download snapshots, the capability probe. */
+class ModelsState {
+  #caps = $state<Capabilities | null>(null);
+  #rows = $state<PackRow[]>([]);
+  #loading = $state(false);
+  #error = $state<string | null>(null);
+  #loaded = false;
+  #unsubscribe: (() => void)[] = [];
+
+  get caps(): Capabilities | null {
+    return this.#caps;
+  }
+  get rows(): PackRow[] {
+    return this.#rows;
+  }
+  get loading(): boolean {
+    return this.#loading;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+
+  #row(packId: string): PackRow | undefined {
+    return this.#rows.find((r) => r.summary.id === packId);
+  }
+
+  async load(): Promise<void> {
+    if (this.#loaded || this.#loading) return;
+    this.#loading = true;
+    try {
+      this.#caps = await modelsService.probe();
+      const summaries = await modelsService.summaries();
+      this.#rows = summaries.map((summary) => ({
+        summary,
+        snapshot: null,
+        usage: 0,
+        message: null,
+        messageKind: 'info',
+        checking: false,
+        checks: [],
+        checkMessage: null,
+        checkOk: null,
+        runtime: null,
+        importing: false,
+      }));
+      for (const summary of summaries) {
+        this.#unsubscribe.push(
+          await modelsService.onChange(summary.id, (snapshot) => {
+            const row = this.#row(summary.id);
+            if (row) row.snapshot = snapshot;
+          }),
+        );
+        await modelsService.scan(summary.id);
+        await this.#refreshUsage(summary.id);
+      }
+      this.#loaded = true;
+    } catch (e) {
+      this.#error = userMessage(e);
+    } finally {
+      this.#loading = false;
+    }
+  }
+
+  async #refreshUsage(packId: string) {
+    const row = this.#row(packId);
+    if (row) row.usage = await modelsService.usage(packId).catch(() => 0);
+  }
+
+  #say(packId: string, message: string | null, kind: 'info' | 'error' = 'info') {
+    const row = this.#row(packId);
+    if (!row) return;
+    row.message = message;
+    row.messageKind = kind;
+  }
+
+  async download(packId: string): Promise<void> {
+    this.#say(packId, null);
+    try {
+      const snapshot = await modelsService.download(packId);
+      const problems = snapshot.faults.map((f) => f.message);
+      if (problems.length) this.#say(packId, problems.join(' '), 'error');
+      else if (snapshot.status.kind === 'verified')
+        this.#say(packId, 'Every file is downloaded and verified (size and SHA-256).');
+    } catch (e) {
+      this.#say(packId, userMessage(e), 'error');
+    } finally {
+      await this.#refreshUsage(packId);
+    }
+  }
+
+  async pause(packId: string): Promise<void> {
+    await modelsService.pause(packId);
+    this.#say(packId, 'Paused. The bytes received so far are kept; press Resume to continue.');
+  }
+
+  async remove(packId: string): Promise<void> {
+    try {
+      await modelsService.remove(packId);
+      const row = this.#row(packId);
+      if (row) {
+        row.checks = [];
+        row.checkMessage = null;
+        row.checkOk = null;
+      }
+      this.#say(packId, 'The pack was deleted from this browser.');
+    } catch (e) {
+      this.#say(packId, userMessage(e), 'error');
+    } finally {
+      await this.#refreshUsage(packId);
+    }
+  }
+
+  /** Files from `<input type=file webkitdirectory>`. */
+  async importFiles(packId: string, files: FileList | File[]): Promise<void> {
+    const entries: FolderEntry[] = [...files].map((file) => ({
+      relativePath: file.webkitRelativePath || file.name,
+      file,
+    }));
+    await this.#import(packId, () => modelsService.importFolder(packId, entries));
+  }
+
+  /** showDirectoryPicker, where the browser has it (call from a click). */
+  async importWithPicker(packId: string): Promise<void> {
+    const picker = (window as unknown as { showDirectoryPicker?: () => Promise<FileSystemDirectoryHandle> })
+      .showDirectoryPicker;
+    if (!picker) return;
+    let dir: FileSystemDirectoryHandle;
+    try {
+      dir = await picker();
+    } catch {
+      return; // the artist cancelled
+    }
+    await this.#import(packId, () => modelsService.importDirectory(packId, dir));
+  }
+
+  async #import(packId: string, run: () => Promise<{ ok: boolean; message: string }>) {
+    const row = this.#row(packId);
+    if (!row) return;
+    row.importing = true;
+    this.#say(packId, 'Importing and checking the folder…');
+    try {
+      const report = await run();
+      this.#say(packId, report.message, report.ok ? 'info' : 'error');
+    } catch (e) {
+      this.#say(packId, userMessage(e), 'error');
+    } finally {
+      row.importing = false;
+      await this.#refreshUsage(packId);
+    }
+  }
+
+  async check(packId: string): Promise<void> {
+    const row = this.#row(packId);
+    if (!row || row.checking) return;
+    row.checking = true;
+    row.checks = [];
+    row.checkMessage = 'Opening each graph in ONNX Runtime…';
+    row.checkOk = null;
+    try {
+      const result = await modelsService.check(packId, (check) => {
+        row.checks = [...row.checks, check];
+      });
+      row.checks = result.checks;
+      row.runtime = result.runtime;
+      row.checkMessage = result.message;
+      row.checkOk = result.ok;
+    } catch (e) {
+      row.checkMessage = userMessage(e);
+      row.checkOk = false;
+    } finally {
+      row.checking = false;
+      await modelsService.scan(packId).catch(() => undefined);
+    }
+  }
+
+  reset(): void {
+    this.#unsubscribe.forEach((u) => u());
+    this.#unsubscribe = [];
+    this.#rows = [];
+    this.#caps = null;
+    this.#loaded = false;
+    this.#error = null;
+  }
+}
+
+export const models = new ModelsState();

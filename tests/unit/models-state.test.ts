@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { nextFileState, packStatus, type FileState } from '../../src/lib/models/resume';
+import { chooseBackend, usableFeatures, variantFor } from '../../src/lib/models/variants';
+import { matchFolder } from '../../src/lib/models/importer';
+import { onnxHeaderProblem } from '../../src/lib/models/onnx-header';
+import type { Graph } from '../../src/lib/models/manifest';
+import type { PackFile } from '../../src/lib/models/pack-files';
+
+const run = (state: FileState, ...events: Parameters<typeof nextFileState>[1][]) =>
+  events.reduce(nextFileState, state);
+
+describe('resume state machine', () => {
+  it('resumes from the bytes kept after an interruption', () => {
+    let s = run({ kind: 'missing' }, { type: 'start', offset: 0 }, { type: 'chunk', bytes: 300 });
+    s = nextFileState(s, { type: 'network-error', message: 'dropped' });
+    expect(s).toEqual({ kind: 'interrupted', bytes: 300, message: 'dropped' });
+    s = run(
+      s,
+      { type: 'start', offset: 300 },
+      { type: 'chunk', bytes: 700 },
+      { type: 'received-all' },
+      { type: 'verified' },
+    );
+    expect(s).toEqual({ kind: 'verified', bytes: 1000 });
+  });
+
+  it('starts over when the server ignores the range', () => {
+    const s = run(
+      { kind: 'partial', bytes: 400 },
+      { type: 'start', offset: 400 },
+      { type: 'restart', reason: '200' },
+    );
+    expect(s).toEqual({ kind: 'downloading', bytes: 0, resumedFrom: 0 });
+  });
+
+  it('ignores late chunks after a pause, and cannot start a verified file', () => {
+    const paused = run(
+      { kind: 'missing' },
+      { type: 'start', offset: 0 },
+      { type: 'pause' },
+      { type: 'chunk', bytes: 5 },
+    );
+    expect(paused).toEqual({ kind: 'paused', bytes: 0 });
+    expect(nextFileState({ kind: 'verified', bytes: 9 }, { type: 'start', offset: 0 })).toEqual({
+      kind: 'verified',
+      bytes: 9,
+    });
+  });
+
+  it('summarises a pack', () => {
+    expect(packStatus([{ size: 100, state: { kind: 'missing' } }])).toEqual({ kind: 'not-downloaded' });
+    expect(
+      packStatus([
+        { size: 100, state: { kind: 'verified', bytes: 100 } },
+        { size: 100, state: { kind: 'partial', bytes: 50 } },
+      ]),
+    ).toEqual({ kind: 'partial', percent: 75 });
+    expect(
+      packStatus([
+        { size: 100, state: { kind: 'verified', bytes: 100 } },
+        { size: 100, state: { kind: 'failed', bytes: 0, message: 'bad hash' } },
+      ]),
+    ).toEqual({ kind: 'failed', message: 'bad hash' });
+  });
+});
+
+describe('backend and dtype choice', () => {
+  const graph: Graph = {
+    id: 'unet',
+    inputs: [{ name: 'sample', dtype: 'float32', shape: [1] }],
+    outputs: [{ name: 'out_sample', dtype: 'float32', shape: [1] }],
+    variants: [
+      { dtype: 'fp16', file: 'unet/model_fp16.onnx', dataFiles: [], requiresFeatures: ['shader-f16'] },
+      { dtype: 'fp32', file: 'unet/model.onnx', dataFiles: [], requiresFeatures: [] },
+    ],
+  };
+
+  it('uses fp16 only on WebGPU with shader-f16', () => {
+    expect(variantFor(graph, { backend: 'webgpu', features: ['shader-f16'] })?.dtype).toBe('fp16');
+    expect(variantFor(graph, { backend: 'webgpu', features: [] })?.dtype).toBe('fp32');
+    // SwiftShader-like adapter is WebGPU without f16; WASM never counts GPU features.
+    expect(variantFor(graph, { backend: 'wasm', features: ['shader-f16'] })?.dtype).toBe('fp32');
+    expect(usableFeatures({ backend: 'wasm', features: ['shader-f16'] })).toEqual([]);
+  });
+
+  it('falls back to WASM without an adapter, or when asked', () => {
+    expect(chooseBackend({ webgpu: false })).toBe('wasm');
+    expect(chooseBackend({ webgpu: true })).toBe('webgpu');
+    expect(chooseBackend({ webgpu: true }, 'wasm')).toBe('wasm');
+  });
+});
+
+describe('folder import matching', () => {
+  const file = (label: string): PackFile => ({
+    componentId: label.split('/')[0] ?? '',
+    repo: 'o/r',
+    revision: 'main',
+    path: label.split('/').slice(1).join('/'),
+    label,
+    bytes: 1,
+    bytesExact: true,
+    sha256: null,
+    url: '',
+    key: label,
+  });
+  const needed = [file('unet/unet/model.onnx'), file('vae/vae/model.onnx')];
+  const all = [...needed, file('unet/unet/model_fp16.onnx')];
+  const blob = new Blob(['x']);
+
+  it('strips the picked folder name and names missing, extra and skipped files', () => {
+    const result = matchFolder(needed, all, [
+      { relativePath: 'tiny/unet/unet/model.onnx', file: blob },
+      { relativePath: 'tiny/unet/unet/model_fp16.onnx', file: blob },
+      { relativePath: 'tiny/notes.txt', file: blob },
+      { relativePath: 'tiny/.DS_Store', file: blob },
+    ]);
+    expect([...result.matched.keys()]).toEqual(['unet/unet/model.onnx']);
+    expect(result.missing).toEqual(['vae/vae/model.onnx']);
+    expect(result.extra).toEqual(['notes.txt']);
+    expect(result.skipped).toEqual(['unet/unet/model_fp16.onnx']);
+  });
+
+  it('matches paths given without a folder name', () => {
+    const result = matchFolder(needed, all, [
+      { relativePath: 'unet/unet/model.onnx', file: blob },
+      { relativePath: 'vae/vae/model.onnx', file: blob },
+    ]);
+    expect(result.missing).toEqual([]);
+  });
+});
+
+describe('ONNX header check', () => {
+  it('accepts a ModelProto start and names common wrong files', () => {
+    expect(onnxHeaderProblem(new Uint8Array([0x08, 0x08, 0x12, 0x04]))).toBeNull();
+    const text = (s: string) => new TextEncoder().encode(s);
+    expect(onnxHeaderProblem(text('version https://git-lfs.github.com/spec/v1\noid sha256:'))).toMatch(
+      /LFS pointer/,
+    );
+    expect(onnxHeaderProblem(text('<!DOCTYPE html><html>'))).toMatch(/HTML/);
+    expect(onnxHeaderProblem(text('{"error":"not found"}'))).toMatch(/JSON/);
+    expect(onnxHeaderProblem(new Uint8Array([1, 2]))).toMatch(/too short/);
+  });
+});
