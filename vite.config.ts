@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -8,7 +9,31 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    // The app shell (and the runtime's .wasm) is precached so the studio opens offline once it has
+    // been loaded; model files are not: the model manager keeps them in OPFS with their hashes.
+    VitePWA({
+      injectRegister: false,
+      registerType: 'autoUpdate',
+      manifest: {
+        name: 'StoryLoom',
+        short_name: 'StoryLoom',
+        description: 'Illustrated stories with consistent characters, on your own GPU.',
+        theme_color: '#2b2d42',
+        background_color: '#f5f4f0',
+        display: 'standalone',
+        icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}'],
+        globIgnores: ['models/**', '__bench/**'],
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        navigateFallback: null,
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
   // Hash routing: no SPA fallback, so a missing /models/… file is a real 404
   // (transformers.js probes optional files and must not receive index.html).
   appType: 'mpa',

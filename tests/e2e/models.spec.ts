@@ -145,39 +145,46 @@ test('a corrupted file is rejected by name and is never loadable', async ({ page
   expect(hub.log.slice(before).map((r) => r.label)).toEqual([VAE]);
 });
 
-test('after a reload without the Hub, the pack is still verified and opens from OPFS', async ({
-  page,
-  context,
-}) => {
-  const hub = await serveHub(page, pack);
-  await openModels(page);
-  await card(page).getByTestId('download').click();
-  await expect(status(page)).toHaveText('Verified');
-  await hub.stop();
+test.describe('offline', () => {
+  // This test needs the studio's service worker (the offline app shell); the others block it.
+  test.use({ serviceWorkers: 'allow' });
 
-  // From now on any request to the Hub fails and is counted.
-  let hubRequests = 0;
-  await page.route('https://huggingface.co/**', (route) => {
-    hubRequests++;
-    return route.abort('internetdisconnected');
-  });
-  await page.reload();
-  await expect(status(page)).toHaveText('Verified');
-  await card(page).getByTestId('check-pack').click();
-  await expect(card(page).getByTestId('check-result')).toHaveAttribute('data-ok', 'true', {
-    timeout: 90_000,
-  });
+  test('after a reload with the network off, the studio opens and the pack is verified and opens from OPFS', async ({
+    page,
+    context,
+  }) => {
+    const hub = await serveHub(page, pack);
+    await openModels(page);
+    // The app shell is precached once the service worker is active.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await card(page).getByTestId('download').click();
+    await expect(status(page)).toHaveText('Verified');
+    await hub.stop();
 
-  // Fully offline: the runtime is loaded, the model bytes come from OPFS.
-  await context.setOffline(true);
-  await card(page).getByTestId('check-pack').click();
-  await expect(card(page).getByTestId('check-result')).toHaveAttribute('data-ok', 'true', {
-    timeout: 90_000,
+    // From now on any request to the Hub fails and is counted.
+    let hubRequests = 0;
+    await page.route('https://huggingface.co/**', (route) => {
+      hubRequests++;
+      return route.abort('internetdisconnected');
+    });
+
+    // Network off, then reload: the shell comes from the service worker, the model bytes from OPFS.
+    await context.setOffline(true);
+    await page.reload();
+    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    await expect(card(page)).toBeVisible();
+    await expect(status(page)).toHaveText('Verified');
+    await card(page).getByTestId('check-pack').click();
+    await expect(card(page).getByTestId('check-result')).toHaveAttribute('data-ok', 'true', {
+      timeout: 90_000,
+    });
+    await expect(card(page).getByTestId('check-row')).toHaveCount(onnxCount);
+    expect(hubRequests).toBe(0);
+    await context.setOffline(false);
   });
-  await expect(card(page).getByTestId('check-row')).toHaveCount(onnxCount);
-  await expect(status(page)).toHaveText('Verified');
-  expect(hubRequests).toBe(0);
-  await context.setOffline(false);
 });
 
 test('importing a folder copies and verifies the pack; a folder missing a file names it', async ({
