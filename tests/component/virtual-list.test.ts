@@ -30,7 +30,7 @@ describe('VirtualList', () => {
     const row = createRawSnippet((item: () => { title: string }) => ({
       render: () => `<span>${item().title}</span>`,
     }));
-    render(VirtualList, {
+    render(VirtualList<{ id: string; title: string }>, {
       props: { items, rowHeight: 50, label: 'Rows', key: (r: { id: string }) => r.id, row, rowTestid: 'row' },
     });
     const rows = screen.getAllByTestId('row');
