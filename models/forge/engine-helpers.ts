@@ -95,6 +95,66 @@ export const ENGINE_HELPERS: readonly EngineHelper[] = [
     build: (b) => b.mul('x', 'w'),
   },
   {
+    id: 'engine_pin',
+    file: 'engine_pin.onnx',
+    summary:
+      'y = m * x + (1 - m) * (sa * o + sb * z): keep latents outside the edit mask on the original, re-noised to the current level',
+    inputs: [
+      f32('x', LATENT),
+      f32('m', ['mask_batch', 1, 'height', 'width']),
+      f32('o', LATENT),
+      f32('z', LATENT),
+      f32('sa', SCALAR),
+      f32('sb', SCALAR),
+    ],
+    outputs: [f32('y', LATENT)],
+    build: (b) => {
+      const pinned = b.add(b.mul('o', 'sa'), b.mul('z', 'sb'));
+      return b.add(pinned, b.mul('m', b.op('Sub', ['x', pinned])));
+    },
+  },
+  {
+    id: 'engine_region_sum',
+    file: 'engine_region_sum.onnx',
+    summary: 'y = sum over the batch of x * w: blend per-region noise predictions with soft masks',
+    inputs: [
+      f32('x', ['regions', 'num_channels', 'height', 'width']),
+      f32('w', ['regions', 1, 'height', 'width']),
+    ],
+    outputs: [f32('y', [1, 'num_channels', 'height', 'width'])],
+    build: (b) => b.sum(b.mul('x', 'w'), [0], true),
+  },
+  {
+    id: 'engine_expand',
+    file: 'engine_expand.onnx',
+    summary: 'y = x repeated along the batch axis to `shape` (one latent fed to a batch of regions)',
+    inputs: [f32('x', LATENT), { name: 'shape', dtype: 'int64', shape: [4] }],
+    outputs: [f32('y', ['regions', 'num_channels', 'height', 'width'])],
+    build: (b) => b.op('Expand', ['x', 'shape']),
+  },
+  {
+    id: 'engine_cat_states',
+    file: 'engine_cat_states.onnx',
+    summary: 'y = concat(a, b) along the batch axis (encoder states of a batch of regions)',
+    inputs: [
+      f32('a', ['batch_a', 'sequence_length', 'hidden_size']),
+      f32('b', ['batch_b', 'sequence_length', 'hidden_size']),
+    ],
+    outputs: [f32('y', ['batch_size', 'sequence_length', 'hidden_size'])],
+    build: (b) => b.op('Concat', ['a', 'b'], { axis: 0 }),
+  },
+  {
+    id: 'engine_cat_latents',
+    file: 'engine_cat_latents.onnx',
+    summary: 'y = concat(a, b) along the batch axis (noise predictions of regions run one by one)',
+    inputs: [
+      f32('a', ['batch_a', 'num_channels', 'height', 'width']),
+      f32('b', ['batch_b', 'num_channels', 'height', 'width']),
+    ],
+    outputs: [f32('y', ['batch_size', 'num_channels', 'height', 'width'])],
+    build: (b) => b.op('Concat', ['a', 'b'], { axis: 0 }),
+  },
+  {
     id: 'engine_latent_rgb',
     file: 'engine_latent_rgb.onnx',
     summary: 'rgb = 1x1 conv of the latents with the SD latent-to-RGB factors (a cheap live preview)',

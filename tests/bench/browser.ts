@@ -22,3 +22,14 @@ export async function launchBrowser(): Promise<BrowserContext> {
     throw new Error(`Chromium did not start: ${why}.`, { cause: e });
   }
 }
+
+/** A throwaway Chromium with an empty profile, for measures that create records (the seeded library stays as seeded). */
+export async function launchFreshBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: chromiumArgs,
+    headless: true,
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  return { context, close: () => browser.close() };
+}

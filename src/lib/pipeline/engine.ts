@@ -1,0 +1,267 @@
+/**
+ * The diffusion engine the worker owns: sessions loaded lazily under a memory budget and released
+ * least-recently-used first, one encoder cache of conditioning chunks, the helper graphs, and a
+ * queue so that generations run one at a time. Every run goes through the injected runtime, so
+ * the same engine runs on WebGPU in the browser and on WASM under vitest.
+ */
+import { chooseVariant } from '../models/manifest';
+import { EncoderCache } from '../prompt/encoder-cache';
+import type { PackComponent, TextEncoderContract } from './contracts';
+import { GpuOps, type HelperLoader } from './gpu-ops';
+import { guidedGenerate, type GuidedRequest, type GuidedResult } from './image-to-image';
+import { maskedEdit, type MaskedEditRequest, type MaskedEditResult } from './masked-edit';
+import {
+  textToImage,
+  type PipelineContext,
+  type TextToImageRequest,
+  type TextToImageResult,
+} from './text-to-image';
+import {
+  EngineError,
+  type EngineProgress,
+  type EngineRuntime,
+  type EngineSession,
+  type EngineTensor,
+  type EngineTokenizer,
+} from './types';
+
+export interface ModelFiles {
+  /** The verified bytes of one file of a component. */
+  file(pc: PackComponent, path: string): Promise<Uint8Array>;
+  /** A tokenizer built from the files of `source`, truncating and padding as the contract says. */
+  tokenizer(source: PackComponent, contract: TextEncoderContract): Promise<EngineTokenizer>;
+}
+
+export interface EngineDeps {
+  runtime: EngineRuntime;
+  files: ModelFiles;
+  helper: HelperLoader;
+  /** WebGPU adapter features (fp16 variants need shader-f16). */
+  features?: string[];
+  /** Bytes of model files that may be loaded at once (default 3 GiB). */
+  budgetBytes?: number;
+  /** Cached chunk states (default 64). */
+  cacheLimit?: number;
+  encodeImage?: (rgba: Uint8ClampedArray, width: number, height: number) => Promise<Blob | null>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Loaded {
+  key: string;
+  bytes: number;
+  session: Promise<EngineSession>;
+  lastUsed: number;
+}
+
+export interface EngineStats {
+  backend: EngineRuntime['backend'];
+  loaded: { key: string; bytes: number }[];
+  loadedBytes: number;
+  budgetBytes: number;
+  /** Sessions created since start (a released and reloaded component counts again). */
+  sessionLoads: number;
+  /** Text-encoder runs since start: every cache miss. */
+  encoderRuns: number;
+  cachedChunks: number;
+  ortMs: number;
+  ortRuns: number;
+  readbacks: EngineRuntime['ledger']['readbacks'];
+}
+
+const DEFAULT_BUDGET = 3 * 1024 ** 3;
+
+export class DiffusionEngine {
+  readonly #deps: EngineDeps;
+  readonly #ops: GpuOps;
+  readonly #loaded = new Map<string, Loaded>();
+  readonly #tokenizers = new Map<string, Promise<EngineTokenizer>>();
+  readonly #cache: EncoderCache<EngineTensor>;
+  #encode: ((text: string) => Promise<EngineTensor>) | null = null;
+  #pinned = new Set<string>();
+  #chain: Promise<unknown> = Promise.resolve();
+  #sessionLoads = 0;
+  #clock = 0;
+  #disposed = false;
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+    this.#ops = new GpuOps(deps.runtime, deps.helper);
+    this.#cache = new EncoderCache<EngineTensor>(
+      {
+        encode: (text) => {
+          if (!this.#encode)
+            return Promise.reject(new EngineError('engine-failed', 'No text encoder is bound.'));
+          return this.#encode(text);
+        },
+      },
+      { limit: deps.cacheLimit ?? 64, dispose: (t) => t.dispose() },
+    );
+  }
+
+  get budgetBytes(): number {
+    return this.#deps.budgetBytes ?? DEFAULT_BUDGET;
+  }
+
+  /** Run one text-to-image generation after every earlier one has finished. */
+  generate(
+    request: TextToImageRequest,
+    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
+  ): Promise<TextToImageResult> {
+    const run = this.#chain.then(() => this.#generate(request, options));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Guided generation (regional guidance and/or image-to-image), queued like `generate`. */
+  generateGuided(
+    request: GuidedRequest,
+    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
+  ): Promise<GuidedResult> {
+    return this.run((ctx) => guidedGenerate(ctx, request, options), options);
+  }
+
+  /** A local edit of a masked region (masked-edit.ts), queued like `generate`. */
+  edit(
+    request: MaskedEditRequest,
+    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
+  ): Promise<MaskedEditResult> {
+    return this.run((ctx) => maskedEdit(ctx, request, options), options);
+  }
+
+  /** Run a pipeline function on this engine's context after every earlier job has finished. */
+  run<T>(work: (ctx: PipelineContext) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    const run = this.#chain.then(() => this.#withContext(work, options));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  #generate(
+    request: TextToImageRequest,
+    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void },
+  ): Promise<TextToImageResult> {
+    return this.#withContext((ctx) => textToImage(ctx, request, options), options);
+  }
+
+  async #withContext<T>(
+    work: (ctx: PipelineContext) => Promise<T>,
+    options: { signal?: AbortSignal },
+  ): Promise<T> {
+    if (this.#disposed) throw new EngineError('engine-failed', 'The engine was disposed; start a new one.');
+    if (options.signal?.aborted)
+      throw new EngineError('cancelled', 'Generation was cancelled before it started.');
+    const ctx: PipelineContext = {
+      runtime: this.#deps.runtime,
+      ops: this.#ops,
+      session: (pc) => this.#session(pc),
+      tokenizer: (source, contract) => this.#tokenizer(source, contract),
+      encoderCache: this.#cache,
+      bindEncoder: (encode) => (this.#encode = encode),
+      encodeImage: this.#deps.encodeImage ?? (() => Promise.resolve(null)),
+      sleep: this.#deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    };
+    try {
+      return await work(ctx);
+    } finally {
+      this.#pinned.clear();
+    }
+  }
+
+  #key(pc: PackComponent, file: string): string {
+    return `${pc.packId}/${pc.component.id}/${file}`;
+  }
+
+  async #session(pc: PackComponent): Promise<EngineSession> {
+    const graph = pc.component.graphs[0];
+    if (!graph) throw new EngineError('invalid-input', `${pc.component.title} lists no ONNX graph.`);
+    const features = this.#deps.runtime.backend === 'webgpu' ? (this.#deps.features ?? []) : [];
+    const variant = chooseVariant(graph, features);
+    if (!variant)
+      throw new EngineError(
+        'invalid-input',
+        `${pc.component.title} has no variant this device can run (it needs ${graph.variants.flatMap((v) => v.requiresFeatures).join(', ')}).`,
+      );
+    if (variant.dataFiles.length)
+      throw new EngineError(
+        'invalid-input',
+        `${pc.component.title} keeps its weights in external data files, which this engine does not load yet.`,
+      );
+    const key = this.#key(pc, variant.file);
+    this.#pinned.add(key);
+    const hit = this.#loaded.get(key);
+    if (hit) {
+      hit.lastUsed = ++this.#clock;
+      return hit.session;
+    }
+    const bytes = pc.component.files.find((f) => f.path === variant.file)?.bytes ?? 0;
+    await this.#makeRoom(bytes);
+    this.#sessionLoads++;
+    const session = this.#deps.files
+      .file(pc, variant.file)
+      .then((data) => this.#deps.runtime.createSession(data, `${pc.component.id}/${variant.file}`));
+    const entry: Loaded = { key, bytes, session, lastUsed: ++this.#clock };
+    this.#loaded.set(key, entry);
+    session.catch(() => this.#loaded.delete(key));
+    return session;
+  }
+
+  /** Release least-recently-used sessions that this generation does not use until `bytes` fit. */
+  async #makeRoom(bytes: number): Promise<void> {
+    const used = () => [...this.#loaded.values()].reduce((s, l) => s + l.bytes, 0);
+    while (used() + bytes > this.budgetBytes) {
+      const victim = [...this.#loaded.values()]
+        .filter((l) => !this.#pinned.has(l.key))
+        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      // What one generation needs is loaded even over the budget: refusing would help nobody.
+      if (!victim) break;
+      this.#loaded.delete(victim.key);
+      await victim.session.then((s) => s.dispose()).catch(() => undefined);
+    }
+  }
+
+  #tokenizer(source: PackComponent, contract: TextEncoderContract): Promise<EngineTokenizer> {
+    const key = `${source.packId}/${source.component.id}/${contract.maxLength}/${contract.padTokenId}`;
+    let t = this.#tokenizers.get(key);
+    if (!t) {
+      t = this.#deps.files.tokenizer(source, contract);
+      t.catch(() => this.#tokenizers.delete(key));
+      this.#tokenizers.set(key, t);
+    }
+    return t;
+  }
+
+  stats(): EngineStats {
+    const ledger = this.#deps.runtime.ledger;
+    const loaded = [...this.#loaded.values()].map((l) => ({ key: l.key, bytes: l.bytes }));
+    return {
+      backend: this.#deps.runtime.backend,
+      loaded,
+      loadedBytes: loaded.reduce((s, l) => s + l.bytes, 0),
+      budgetBytes: this.budgetBytes,
+      sessionLoads: this.#sessionLoads,
+      encoderRuns: this.#cache.encodeCount,
+      cachedChunks: this.#cache.size,
+      ortMs: ledger.ortMs,
+      ortRuns: ledger.runs,
+      readbacks: { ...ledger.readbacks },
+    };
+  }
+
+  /** Release every model session and cached state (after the current generation). */
+  release(): Promise<void> {
+    const run = this.#chain.then(async () => {
+      const all = [...this.#loaded.values()];
+      this.#loaded.clear();
+      this.#cache.clear();
+      for (const l of all) await l.session.then((s) => s.dispose()).catch(() => undefined);
+    });
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async dispose(): Promise<void> {
+    await this.release();
+    this.#disposed = true;
+    this.#tokenizers.clear();
+    await this.#ops.dispose();
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The engine worker's client: a serial queue over a comlink Remote, AbortSignal support (soft
+ * cancel between steps, then terminate-and-respawn if the worker does not stop in time), and a
+ * hard `terminate()` that rejects every pending call with a sentence — never leaves one hanging.
+ */
+import * as Comlink from 'comlink';
+import type {
+  EngineApi,
+  EngineInfo,
+  EngineInit,
+  EngineStats,
+  GenerateJob,
+  GenerateOutput,
+  TextToImageRequest,
+  WorkerProgress,
+} from '../../../workers/api';
+import type { EditOutput, EditRequest } from '../../../workers/consistency-api';
+import type { GateHost, GateRunJob, GateRunOutput } from '../../../workers/gate-api';
+
+export interface SpawnedWorker {
+  endpoint: Comlink.Endpoint;
+  terminate(): void;
+  /** Called with a sentence when the worker dies on its own (a crash, a failed load). */
+  onFailure?(listener: (message: string) => void): void;
+}
+export type WorkerFactory = () => SpawnedWorker;
+
+export type EngineErrorCode = 'cancelled' | 'stopped' | 'engine-failed' | 'invalid-input' | 'not-found';
+
+export class EngineClientError extends Error {
+  readonly code: EngineErrorCode;
+  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoryLoomError';
+    this.code = code;
+  }
+}
+
+export interface EngineClientOptions {
+  /** After a soft cancel, wait this long for the worker to stop before terminating it (ms). */
+  softCancelGraceMs?: number;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  /** Engine progress, then the judge's stages when the request asks for a judge. */
+  onProgress?: (event: WorkerProgress) => void;
+}
+
+interface Pending {
+  reject(e: EngineClientError): void;
+  settled: boolean;
+}
+
+const STOPPED = 'The engine was stopped before it finished; nothing was saved. Generate again to retry.';
+
+function fromRemote(e: unknown): EngineClientError {
+  if (e instanceof EngineClientError) return e;
+  const err = e as { message?: string; code?: string; name?: string };
+  const fromName = err?.name?.startsWith('EngineError:') ? err.name.slice('EngineError:'.length) : undefined;
+  const code = (err?.code ?? fromName ?? 'engine-failed') as EngineErrorCode;
+  return new EngineClientError(code, err?.message || 'The engine failed without saying why.', { cause: e });
+}
+
+export class EngineClient {
+  readonly #factory: WorkerFactory;
+  readonly #init: EngineInit;
+  readonly #grace: number;
+  #worker: SpawnedWorker | null = null;
+  #remote: Comlink.Remote<EngineApi> | null = null;
+  #ready: Promise<EngineInfo> | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #pending = new Set<Pending>();
+  #epoch = 0;
+  #nextJob = 1;
+  #spawns = 0;
+  #disposed = false;
+
+  constructor(factory: WorkerFactory, init: EngineInit, options: EngineClientOptions = {}) {
+    this.#factory = factory;
+    this.#init = init;
+    this.#grace = options.softCancelGraceMs ?? 5000;
+  }
+
+  /** Workers started so far (a respawn after terminate counts). */
+  get spawns(): number {
+    return this.#spawns;
+  }
+
+  /** Calls started or waiting. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  #spawn(): { remote: Comlink.Remote<EngineApi>; ready: Promise<EngineInfo> } {
+    if (this.#disposed) throw new EngineClientError('stopped', 'The engine was shut down.');
+    if (!this.#remote || !this.#ready) {
+      const worker = this.#factory();
+      this.#spawns++;
+      this.#worker = worker;
+      this.#remote = Comlink.wrap<EngineApi>(worker.endpoint);
+      worker.onFailure?.((message) => {
+        if (this.#worker === worker) this.terminate(`The engine stopped: ${message}`);
+      });
+      this.#ready = this.#remote.init(this.#init);
+      this.#ready.catch(() => undefined);
+    }
+    return { remote: this.#remote, ready: this.#ready };
+  }
+
+  /** Queue `work` behind every earlier call; it is rejected if the worker is terminated meanwhile. */
+  #enqueue<T>(
+    work: (remote: Comlink.Remote<EngineApi>, epoch: number) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let started = false;
+      const entry: Pending = {
+        settled: false,
+        reject: (e) => {
+          if (entry.settled) return;
+          entry.settled = true;
+          this.#pending.delete(entry);
+          reject(e);
+        },
+      };
+      this.#pending.add(entry);
+      const epoch = this.#epoch;
+      const notStarted = () =>
+        new EngineClientError('cancelled', 'Generation was cancelled before it started.');
+      // Waiting calls leave the queue at once when their signal aborts; running ones cancel softly.
+      signal?.addEventListener('abort', () => !started && entry.reject(notStarted()), { once: true });
+      const run = async () => {
+        if (entry.settled) return;
+        if (epoch !== this.#epoch) return entry.reject(new EngineClientError('stopped', STOPPED));
+        if (signal?.aborted) return entry.reject(notStarted());
+        started = true;
+        try {
+          const { remote, ready } = this.#spawn();
+          await ready;
+          const value = await work(remote, this.#epoch);
+          if (!entry.settled) {
+            entry.settled = true;
+            this.#pending.delete(entry);
+            resolve(value);
+          }
+        } catch (e) {
+          entry.reject(fromRemote(e));
+        }
+      };
+      // terminate() rejects every entry and starts a new chain, so a hung call never blocks later ones.
+      this.#queue = this.#queue.then(run, run);
+    });
+  }
+
+  /** Info about the runtime (backend, fallback reason); starts the worker. */
+  info(): Promise<EngineInfo> {
+    return this.#enqueue((_remote) => this.#ready as Promise<EngineInfo>);
+  }
+
+  generate(
+    request: TextToImageRequest & Pick<GenerateJob, 'judge' | 'regions' | 'reference'>,
+    options: GenerateOptions = {},
+  ): Promise<GenerateOutput> {
+    const { signal, onProgress } = options;
+    const jobId = this.#nextJob++;
+    return this.#enqueue(async (remote, epoch) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        void remote.cancel(jobId);
+        // A worker stuck inside one long step is stopped the hard way.
+        timer = setTimeout(() => {
+          if (epoch === this.#epoch)
+            this.terminate(
+              'Generation was cancelled; the engine did not stop in time and was restarted.',
+              'cancelled',
+            );
+        }, this.#grace);
+      };
+      if (signal?.aborted)
+        throw new EngineClientError('cancelled', 'Generation was cancelled before it started.');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const callback = onProgress ? Comlink.proxy(onProgress) : undefined;
+      try {
+        return await remote.generate({ ...request, jobId }, callback);
+      } finally {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }, signal);
+  }
+
+  /** A local edit of a masked region; cancels like `generate`. */
+  edit(request: EditRequest, options: GenerateOptions = {}): Promise<EditOutput> {
+    const { signal, onProgress } = options;
+    const jobId = this.#nextJob++;
+    return this.#enqueue(async (remote, epoch) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        void remote.cancel(jobId);
+        timer = setTimeout(() => {
+          if (epoch === this.#epoch)
+            this.terminate(
+              'The edit was cancelled; the engine did not stop in time and was restarted.',
+              'cancelled',
+            );
+        }, this.#grace);
+      };
+      if (signal?.aborted)
+        throw new EngineClientError('cancelled', 'The edit was cancelled before it started.');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const callback = onProgress ? Comlink.proxy(onProgress) : undefined;
+      try {
+        return await remote.edit({ ...request, jobId }, callback);
+      } finally {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }, signal);
+  }
+
+  /**
+   * The quality gate over a queue of panels. The worker calls `host` back (a comlink proxy) to read
+   * and commit; the signal cancels softly between steps, like `generate`.
+   */
+  gate(job: GateRunJob, host: GateHost, options: { signal?: AbortSignal } = {}): Promise<GateRunOutput> {
+    const { signal } = options;
+    const jobId = this.#nextJob++;
+    return this.#enqueue(async (remote, epoch) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        void remote.cancel(jobId);
+        timer = setTimeout(() => {
+          if (epoch === this.#epoch)
+            this.terminate(
+              'The run was cancelled; the engine did not stop in time and was restarted.',
+              'cancelled',
+            );
+        }, this.#grace);
+      };
+      if (signal?.aborted)
+        throw new EngineClientError('cancelled', 'The run was cancelled before it started.');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await remote.gate({ ...job, jobId }, Comlink.proxy(host));
+      } finally {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }, signal);
+  }
+
+  stats(): Promise<EngineStats | null> {
+    return this.#enqueue((remote) => remote.stats());
+  }
+
+  release(): Promise<void> {
+    return this.#enqueue((remote) => remote.release());
+  }
+
+  /**
+   * Hard stop: terminate the worker now, reject every pending call with a sentence, and start a
+   * fresh worker on the next call.
+   */
+  terminate(message = STOPPED, code: EngineErrorCode = 'stopped'): void {
+    this.#epoch++;
+    const worker = this.#worker;
+    const remote = this.#remote;
+    this.#worker = null;
+    this.#remote = null;
+    this.#ready = null;
+    remote?.[Comlink.releaseProxy]();
+    worker?.terminate();
+    for (const p of [...this.#pending]) p.reject(new EngineClientError(code, message));
+    this.#queue = Promise.resolve();
+  }
+
+  async dispose(): Promise<void> {
+    const remote = this.#remote;
+    if (remote && this.#pending.size === 0) await remote.dispose().catch(() => undefined);
+    this.terminate('The engine was shut down.');
+    this.#disposed = true;
+  }
+}
