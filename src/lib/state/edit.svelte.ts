@@ -1,0 +1,219 @@
+import { editRegion, type MaskSpec } from '../services/consistency.service';
+import { userMessage } from '../domain';
+import type { Panel, Story } from '../domain';
+
+export interface EditPicture {
+  imageId: string;
+  url: string;
+  width: number;
+  height: number;
+}
+
+export interface EditFacts {
+  attemptId: string;
+  crop: { x: number; y: number; width: number; height: number };
+  feather: number;
+  supportPixels: number;
+  totalMs: number;
+  generateMs: number;
+  ortMs: number;
+  backend: string;
+}
+
+type Expression = Panel['cast'][number]['expression'];
+
+/** The local edit of the panel being inspected: the picture, the mask, before/after. */
+class EditState {
+  #panelId = $state<string | null>(null);
+  /** The generated picture the current chain of edits started from. */
+  #source: string | null = null;
+  #base = $state.raw<EditPicture | null>(null);
+  #before = $state<string | null>(null);
+  #after = $state.raw<EditPicture | null>(null);
+  #mask = $state.raw<MaskSpec>({ box: null, brush: null });
+  #target = $state<string>('');
+  #expression = $state<Expression | ''>('');
+  #strength = $state(0.75);
+  #seed = $state(1);
+  #running = $state(false);
+  #step = $state(0);
+  #total = $state(0);
+  #error = $state<string | null>(null);
+  #status = $state<string | null>(null);
+  #facts = $state.raw<EditFacts | null>(null);
+  #controller: AbortController | null = null;
+  #owned: string[] = [];
+
+  get panelId() {
+    return this.#panelId;
+  }
+  /** The picture the next edit starts from. */
+  get base() {
+    return this.#base;
+  }
+  get before() {
+    return this.#before;
+  }
+  get after() {
+    return this.#after;
+  }
+  get mask() {
+    return this.#mask;
+  }
+  get hasMask(): boolean {
+    return !!(this.#mask.box || this.#mask.brush);
+  }
+  get target() {
+    return this.#target;
+  }
+  set target(v: string) {
+    this.#target = v;
+  }
+  get expression() {
+    return this.#expression;
+  }
+  set expression(v: Expression | '') {
+    this.#expression = v;
+  }
+  get strength() {
+    return this.#strength;
+  }
+  set strength(v: number) {
+    this.#strength = Math.min(1, Math.max(0.05, v));
+  }
+  get seed() {
+    return this.#seed;
+  }
+  set seed(v: number) {
+    if (Number.isInteger(v) && v >= 0 && v < 2 ** 32) this.#seed = v;
+  }
+  get running() {
+    return this.#running;
+  }
+  get step() {
+    return this.#step;
+  }
+  get total() {
+    return this.#total;
+  }
+  get error() {
+    return this.#error;
+  }
+  get status() {
+    return this.#status;
+  }
+  get facts() {
+    return this.#facts;
+  }
+
+  /** Start from a generated picture (a new generation replaces the base and clears the edit). */
+  useBase(panelId: string, picture: EditPicture | null): void {
+    if (this.#running) return;
+    if (this.#panelId === panelId && this.#source === (picture?.imageId ?? null)) return;
+    this.#panelId = panelId;
+    this.#source = picture?.imageId ?? null;
+    this.#base = picture;
+    this.#before = null;
+    this.#after = null;
+    this.#facts = null;
+    this.#status = null;
+    this.#error = null;
+    this.#mask = { box: null, brush: null };
+  }
+
+  setMask(mask: MaskSpec): void {
+    this.#mask = mask;
+  }
+
+  async run(story: Story, panel: Panel): Promise<void> {
+    const base = this.#base;
+    if (this.#running || !base) return;
+    if (!this.hasMask) {
+      this.#error = 'Brush over the part to redraw, or drag a box around it, first.';
+      return;
+    }
+    this.#running = true;
+    this.#error = null;
+    this.#status = null;
+    this.#step = 0;
+    this.#total = 0;
+    const controller = new AbortController();
+    this.#controller = controller;
+    try {
+      const result = await editRegion(
+        {
+          story: $state.snapshot(story) as Story,
+          panel: $state.snapshot(panel) as Panel,
+          baseImageId: base.imageId,
+          mask: this.#mask,
+          conditioning: {
+            characterId: this.#target || null,
+            ...(this.#expression ? { expression: this.#expression } : {}),
+          },
+          seed: this.#seed,
+          strength: this.#strength,
+        },
+        {
+          signal: controller.signal,
+          onProgress: (e) => {
+            if (e.status === 'step') {
+              this.#step = e.step;
+              this.#total = e.total;
+            }
+          },
+        },
+      );
+      const url = URL.createObjectURL(result.image);
+      this.#owned.push(url);
+      this.#before = base.url;
+      const after: EditPicture = {
+        imageId: result.attempt.imageId ?? '',
+        url,
+        width: result.attempt.parameters.width,
+        height: result.attempt.parameters.height,
+      };
+      this.#after = after;
+      // The next edit continues from the edited picture.
+      this.#base = after;
+      this.#mask = { box: null, brush: null };
+      this.#facts = {
+        attemptId: result.attempt.id,
+        crop: result.crop,
+        feather: result.feather,
+        supportPixels: result.supportPixels,
+        totalMs: result.timings.totalMs,
+        generateMs: result.timings.generateMs,
+        ortMs: result.timings.ortMs,
+        backend: result.backend,
+      };
+      this.#status = `Edit saved as attempt ${result.attempt.index + 1} (seed ${result.attempt.seed}).`;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'cancelled' || code === 'stopped') this.#status = userMessage(e);
+      else this.#error = userMessage(e);
+    } finally {
+      this.#running = false;
+      this.#controller = null;
+    }
+  }
+
+  cancel(): void {
+    this.#controller?.abort();
+  }
+
+  reset(): void {
+    this.cancel();
+    for (const url of this.#owned) URL.revokeObjectURL(url);
+    this.#owned = [];
+    this.#panelId = null;
+    this.#source = null;
+    this.#base = null;
+    this.#before = null;
+    this.#after = null;
+    this.#facts = null;
+    this.#status = null;
+    this.#error = null;
+  }
+}
+
+export const edit = new EditState();
