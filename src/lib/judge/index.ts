@@ -7,3 +7,4 @@ export * from './checklist';
 export * from './verdict';
 export * from './calibrate';
 export * from './judge';
+export * from './glue';

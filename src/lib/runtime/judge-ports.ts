@@ -1,0 +1,227 @@
+/**
+ * The judge's real ports, through transformers.js on the pack's own files:
+ *   detector            AutoProcessor + OwlViTForObjectDetection, post_process_object_detection
+ *   image / text embed  AutoProcessor + CLIPVisionModelWithProjection, AutoTokenizer + CLIPTextModelWithProjection
+ *   vlm                 AutoProcessor + Florence2ForConditionalGeneration, generate() greedy, few tokens
+ * Each model loads on first use and is kept until dispose(). Runs are queued on the runtime's one
+ * chain (ORT is not re-entrant), shared with the engine's sessions.
+ */
+import {
+  AutoProcessor,
+  AutoTokenizer,
+  CLIPTextModelWithProjection,
+  CLIPVisionModelWithProjection,
+  Florence2ForConditionalGeneration,
+  OwlViTForObjectDetection,
+  RawImage,
+} from '@huggingface/transformers';
+import { StoryLoomError } from '../domain/errors';
+import type { Detection, Detector, ImageEmbedder, ImageLike, JudgePorts, TextEmbedder, Vlm } from '../judge';
+import { cornersToBox, l2normalize, rgbOf } from '../judge/glue';
+import type { Pack } from '../models/manifest';
+import type { Backend } from '../models/variants';
+import type { PackComponent } from '../pipeline/contracts';
+import { configureRuntime } from './ort-env';
+import { serial } from './session';
+import { loadError, registerPackComponent } from './judge-files';
+
+export interface JudgePortsOptions {
+  /** Device for the judge's models; WASM is the default (small models, no GPU contention). */
+  device?: Backend;
+  /** Detections below this score are dropped before they leave the port. */
+  minScore?: number;
+  /** Tokens the VLM may write per answer. */
+  maxNewTokens?: number;
+}
+
+/** What transformers.js returns, as far as we read it. */
+interface TensorLike {
+  dims: number[];
+  data: Float32Array | BigInt64Array | number[];
+}
+interface Disposable {
+  dispose(): Promise<unknown>;
+}
+type Model = Disposable & ((inputs: Record<string, unknown>) => Promise<Record<string, TensorLike>>);
+interface GenerativeModel extends Disposable {
+  generate(inputs: Record<string, unknown>): Promise<TensorLike>;
+}
+type Tokenize = (texts: string[], options: Record<string, unknown>) => Record<string, unknown>;
+interface OwlImageProcessor {
+  (image: RawImage): Promise<Record<string, unknown>>;
+  /** Set when AutoProcessor made a full processor; else the image processor is the processor. */
+  image_processor?: OwlImageProcessor;
+  post_process_object_detection(
+    outputs: Record<string, TensorLike>,
+    threshold: number,
+    targetSizes: null,
+    zeroShot: boolean,
+  ): Array<{ boxes: number[][]; classes: number[]; scores: number[] }>;
+}
+type ImageProcessor = (image: RawImage) => Promise<Record<string, unknown>>;
+interface VlmProcessor {
+  (image: RawImage, text: string): Promise<Record<string, unknown>>;
+  batch_decode(ids: TensorLike, options: { skip_special_tokens: boolean }): string[];
+}
+
+/** One lazily loaded model: loads once, concurrent callers share the load, dispose releases it. */
+class Lazy<T extends object> {
+  #value: Promise<T> | null = null;
+  constructor(
+    readonly pc: PackComponent,
+    readonly load: (modelId: string) => Promise<T>,
+    readonly release: (value: T) => Promise<unknown>,
+  ) {}
+  get(): Promise<T> {
+    this.#value ??= this.load(registerPackComponent(this.pc)).catch((e: unknown) => {
+      this.#value = null;
+      throw loadError(this.pc, e);
+    });
+    return this.#value;
+  }
+  async dispose(): Promise<void> {
+    const v = this.#value;
+    this.#value = null;
+    if (v) await v.then(this.release, () => undefined);
+  }
+}
+
+const toRaw = (image: ImageLike) => new RawImage(rgbOf(image), image.width, image.height, 3);
+
+export interface LoadedJudgePorts extends JudgePorts {
+  /** Loaded models and their load times, for the report's timings. */
+  loaded(): string[];
+  dispose(): Promise<void>;
+}
+
+/** Ports for whichever judge components `pack` has; missing ones are left out (checks "not run"). */
+export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): LoadedJudgePorts {
+  configureRuntime();
+  const device = options.device ?? 'wasm';
+  const minScore = options.minScore ?? 0.01;
+  const maxNewTokens = options.maxNewTokens ?? 8;
+  const pcOf = (role: string): PackComponent | null => {
+    const c = pack.components.find((x) => x.role === role);
+    return c ? { packId: pack.id, localRoot: pack.localRoot ?? null, component: c } : null;
+  };
+  const modelOptions = { dtype: 'fp32' as const, device };
+  const lazies: Lazy<object>[] = [];
+  const lazy = <T extends object>(
+    pc: PackComponent,
+    load: (id: string) => Promise<T>,
+    release: (v: T) => Promise<unknown>,
+  ) => {
+    const l = new Lazy(pc, load, release);
+    lazies.push(l as unknown as Lazy<object>);
+    return l;
+  };
+  const ports: LoadedJudgePorts = {
+    loaded: () => lazies.map((l) => l.pc.component.id),
+    async dispose() {
+      await Promise.all(lazies.map((l) => l.dispose()));
+    },
+  };
+
+  const detectorPc = pcOf('detector');
+  if (detectorPc) {
+    const owl = lazy(
+      detectorPc,
+      async (id) => ({
+        processor: (await AutoProcessor.from_pretrained(id)) as unknown as OwlImageProcessor,
+        tokenizer: (await AutoTokenizer.from_pretrained(id)) as unknown as Tokenize,
+        model: (await OwlViTForObjectDetection.from_pretrained(id, modelOptions)) as unknown as Model,
+      }),
+      (v) => v.model.dispose(),
+    );
+    const detector: Detector = {
+      async detect(image, queries) {
+        if (queries.length === 0) return [];
+        const { processor, tokenizer, model } = await owl.get();
+        const text = tokenizer(queries, { padding: true, truncation: true });
+        const { pixel_values } = await processor(toRaw(image));
+        const output = await serial(() => model({ ...text, pixel_values }));
+        const post = processor.image_processor ?? processor;
+        const [result] = post.post_process_object_detection(output, minScore, null, true);
+        if (!result) return [];
+        return result.boxes.flatMap((corners, i): Detection[] => {
+          const box = cornersToBox(corners);
+          return box ? [{ box, score: result.scores[i] ?? 0, queryIndex: result.classes[i] ?? 0 }] : [];
+        });
+      },
+    };
+    ports.detector = detector;
+  }
+
+  const encoderPc = pcOf('image-text-encoder');
+  if (encoderPc) {
+    const vision = lazy(
+      encoderPc,
+      async (id) => ({
+        processor: (await AutoProcessor.from_pretrained(id)) as unknown as ImageProcessor,
+        model: (await CLIPVisionModelWithProjection.from_pretrained(id, modelOptions)) as unknown as Model,
+      }),
+      (v) => v.model.dispose(),
+    );
+    const text = lazy(
+      encoderPc,
+      async (id) => ({
+        tokenizer: (await AutoTokenizer.from_pretrained(id)) as unknown as Tokenize,
+        model: (await CLIPTextModelWithProjection.from_pretrained(id, modelOptions)) as unknown as Model,
+      }),
+      (v) => v.model.dispose(),
+    );
+    const imageEmbedder: ImageEmbedder = {
+      async embedImage(image) {
+        const { processor, model } = await vision.get();
+        const inputs = await processor(toRaw(image));
+        const { image_embeds } = await serial(() => model(inputs));
+        if (!image_embeds)
+          throw new StoryLoomError('invalid-input', `${encoderPc.component.title} returned no image_embeds.`);
+        return l2normalize(Float32Array.from(image_embeds.data as Float32Array));
+      },
+    };
+    const textEmbedder: TextEmbedder = {
+      async embedText(texts) {
+        if (texts.length === 0) return [];
+        const { tokenizer, model } = await text.get();
+        const inputs = tokenizer(texts, { padding: true, truncation: true });
+        const { text_embeds } = await serial(() => model(inputs));
+        if (!text_embeds)
+          throw new StoryLoomError('invalid-input', `${encoderPc.component.title} returned no text_embeds.`);
+        const size = text_embeds.dims[1] ?? 0;
+        const data = text_embeds.data as Float32Array;
+        return texts.map((_, i) => l2normalize(Float32Array.from(data.subarray(i * size, (i + 1) * size))));
+      },
+    };
+    ports.imageEmbedder = imageEmbedder;
+    ports.textEmbedder = textEmbedder;
+  }
+
+  const vlmPc = pcOf('vlm-judge');
+  if (vlmPc) {
+    const florence = lazy(
+      vlmPc,
+      async (id) => ({
+        processor: (await AutoProcessor.from_pretrained(id)) as unknown as VlmProcessor,
+        model: (await Florence2ForConditionalGeneration.from_pretrained(
+          id,
+          modelOptions,
+        )) as unknown as GenerativeModel,
+      }),
+      (v) => v.model.dispose(),
+    );
+    const vlm: Vlm = {
+      async ask(image, question) {
+        const { processor, model } = await florence.get();
+        const inputs = await processor(toRaw(image), question);
+        // generate() runs several sessions in turn; the whole call holds the queue.
+        const ids = await serial(() =>
+          model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false }),
+        );
+        return processor.batch_decode(ids, { skip_special_tokens: true })[0]?.trim() ?? '';
+      },
+    };
+    ports.vlm = vlm;
+  }
+  return ports;
+}
