@@ -17,10 +17,21 @@ import { BASE_URL, PROFILE_DIR, ROOT } from './config';
 import { onCleanup, runMain } from './lifecycle';
 import type { BenchContext, Figures, Measure } from './measure';
 import { libraryOpen, librarySearch } from './measures/library';
+import { engineBench } from './engine-bench';
+import { judgeBench } from './judge-bench';
+import { gateBench } from './gate-bench';
+import { consistencyBench } from './consistency-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { buildApp, buildSeedBundle, startServer } from './server';
 
-const MEASURES: Measure[] = [libraryOpen, librarySearch];
+const MEASURES: Measure[] = [
+  libraryOpen,
+  librarySearch,
+  engineBench,
+  judgeBench,
+  gateBench,
+  consistencyBench,
+];
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);

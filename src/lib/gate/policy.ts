@@ -223,9 +223,12 @@ const trailing = <T>(list: readonly T[], value: T) => {
 function isDiffuse(report: JudgeReport | null, failing: readonly JudgeCheck[]): boolean {
   if (!report || failing.length === 0) return true;
   if (failing.every((c) => c.kind === 'checklist')) return true;
+  // Counted per kind and character: a hundred "extra figure" findings are one problem, not a hundred.
+  const aspect = (c: JudgeCheck) => `${c.kind}|${c.characterId ?? ''}`;
+  const failed = new Set(failing.map(aspect)).size;
   return (
-    failing.length >= GATE_TUNING.diffuseMin &&
-    failing.length >= GATE_TUNING.diffuseShare * report.checks.length
+    failed >= GATE_TUNING.diffuseMin &&
+    failed >= GATE_TUNING.diffuseShare * new Set(report.checks.map(aspect)).size
   );
 }
 
@@ -290,8 +293,11 @@ function localEdit(
   input: PolicyInput,
   plan: GenerationPlan,
   latest: Attempt,
-  failing: readonly JudgeCheck[],
+  allFailing: readonly JudgeCheck[],
 ): Candidate | null {
+  // Soft checks outside the local kinds (an unclear VLM answer, scene, composition) only order
+  // attempts: they must not keep the gate from repairing a region.
+  const failing = allFailing.filter((c) => c.hard || GATE_TUNING.localKinds.includes(c.kind));
   if (failing.length === 0) return null;
   const localisable = (c: JudgeCheck) =>
     GATE_TUNING.localKinds.includes(c.kind) &&

@@ -1,8 +1,9 @@
-/** A tiny hash router: `#/library`, `#/character/<id>`, `#/story/<id>`, `#/settings`, `#/models`. */
+/** A tiny hash router: `#/library`, `#/character/<id>`, `#/story/<id>`, `#/run/<storyId>`, `#/settings`, `#/models`. */
 export type Route =
   | { name: 'library' }
   | { name: 'character'; id: string }
   | { name: 'story'; id: string }
+  | { name: 'run'; id: string }
   | { name: 'settings' }
   | { name: 'models' }
   | { name: 'not-found'; path: string };
@@ -22,6 +23,8 @@ export function parseHash(hash: string): Route {
       return id ? { name: 'character', id } : { name: 'not-found', path };
     case 'story':
       return id ? { name: 'story', id } : { name: 'not-found', path };
+    case 'run':
+      return id ? { name: 'run', id } : { name: 'not-found', path };
     case 'settings':
       return { name: 'settings' };
     case 'models':
@@ -35,6 +38,7 @@ export function href(route: Route): string {
   switch (route.name) {
     case 'character':
     case 'story':
+    case 'run':
       return `#/${route.name}/${encodeURIComponent(route.id)}`;
     case 'not-found':
       return `#/${route.path}`;

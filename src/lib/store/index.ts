@@ -17,3 +17,5 @@ export {
   fromStoredPanel,
 } from './records';
 export type { StoryLoomSchema, StoredCharacter, StoredStory, StoredPanel } from './schema';
+export * from './judge';
+export * from './runs';

@@ -32,4 +32,6 @@ export const INDEX = {
 export const META = {
   /** The last structural upgrade: { fromVersion, toVersion, at }. */
   lastUpgrade: 'last-upgrade',
+  /** Quality-gate run records, one per story: `gate-run:<storyId>` (runs.ts). */
+  gateRunPrefix: 'gate-run:',
 } as const;

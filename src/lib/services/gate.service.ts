@@ -1,0 +1,446 @@
+/**
+ * The quality gate's façade: start a run over a story (or one panel), pause, resume, cancel, and
+ * resume an interrupted run when the studio starts. The loop itself runs in the engine worker;
+ * this service is its host: it reads what the worker needs from the database, commits each
+ * attempt with its image in one transaction before the worker goes on, and records each panel's
+ * outcome. The run record (store/runs.ts) is what a reopened tab resumes from.
+ */
+import {
+  StoryLoomError,
+  newId,
+  userMessage,
+  type Attempt,
+  type Character,
+  type ImageRecord,
+  type Panel,
+} from '../domain';
+import { deriveSeed, type GenerationPlan } from '../gate';
+import type { Pack } from '../models/manifest';
+import * as store from '../store';
+import type { GateRun } from '../store';
+import { EngineClientError } from '../rpc/engine.client';
+import type {
+  GateHost,
+  GatePanelContext,
+  GatePanelResult,
+  GateRunEvent,
+  GateRunJob,
+  GateRunOutput,
+} from '../../../workers/gate-api';
+import { engineService } from './engine.service';
+import { judgeSpecFor } from './judge.service';
+import { libraryService } from './library.service';
+
+export type { GateRun, GateRunEvent, GateRunOutput, GatePanelResult };
+
+/** How far down the schedule the gate's local edits repaint. */
+export const GATE_EDIT_STRENGTH = 0.75;
+/** Respawns of a lost worker before the run is left for the artist to resume. */
+const MAX_RESPAWNS = 2;
+const LOCK = 'storyloom-gate-run';
+
+export type GateServiceEvent =
+  | GateRunEvent
+  | { type: 'run'; run: GateRun }
+  | { type: 'saved'; attempt: Attempt }
+  | { type: 'finished'; storyId: string; output: GateRunOutput | null; error: string | null }
+  | { type: 'respawn'; storyId: string; reason: string };
+
+export type GateListener = (event: GateServiceEvent) => void;
+
+export interface StartRunInput {
+  storyId: string;
+  /** Only these panels (a "regenerate this panel" run); default: every panel of the story. */
+  panelIds?: string[];
+  /** Seeds of the panels derive from it; default: random. */
+  baseSeed?: number;
+}
+
+/** The first plan of a panel's gate: text-to-image with the settings' steps and the pack's guidance. */
+export function initialPlanFor(
+  seed: number,
+  numInferenceSteps: number,
+  guidanceScale: number,
+): GenerationPlan {
+  return {
+    seed,
+    mode: 'txt2img',
+    compileOptions: {},
+    referenceStrength: null,
+    numInferenceSteps,
+    guidanceScale,
+    mask: null,
+    editAttemptIndex: null,
+  };
+}
+
+const unetOf = (packs: Pack[]) =>
+  packs.flatMap((p) => p.components).find((c) => c.role === 'unet')?.scheduler;
+const hasRole = (packs: Pack[], role: string) => packs.some((p) => p.components.some((c) => c.role === role));
+const params = () =>
+  typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
+
+interface Active {
+  storyId: string;
+  runId: string;
+  controller: AbortController;
+  paused: { since: number; release: () => void; wait: Promise<void> } | null;
+  done: Promise<void>;
+}
+
+class GateService {
+  #listeners = new Set<GateListener>();
+  #active: Active | null = null;
+
+  subscribe(listener: GateListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: GateServiceEvent): void {
+    for (const l of this.#listeners) l(event);
+  }
+
+  #db(): Promise<store.StoryLoomDB> {
+    return engineService.attemptsDb();
+  }
+
+  /** The story this tab is running, or null. */
+  get activeStoryId(): string | null {
+    return this.#active?.storyId ?? null;
+  }
+
+  async run(storyId: string): Promise<GateRun | null> {
+    return store.getRun(await this.#db(), storyId);
+  }
+
+  async attempts(panelId: string): Promise<Attempt[]> {
+    return store.listAttemptsForPanel(await this.#db(), panelId);
+  }
+
+  async storyAttempts(storyId: string): Promise<Map<string, Attempt[]>> {
+    const found = await libraryService.getStory(storyId);
+    const out = new Map<string, Attempt[]>();
+    for (const p of found?.panels ?? []) out.set(p.id, await this.attempts(p.id));
+    return out;
+  }
+
+  async image(imageId: string): Promise<Blob | null> {
+    return (await store.getImage(await this.#db(), imageId))?.blob ?? null;
+  }
+
+  /** Queue the story's panels (or the given ones) and start the gate on them. */
+  async start(input: StartRunInput): Promise<GateRun> {
+    if (this.#active)
+      throw new StoryLoomError('invalid-input', 'A run is already going; wait for it or cancel it first.');
+    const db = await this.#db();
+    const found = await libraryService.getStory(input.storyId);
+    if (!found)
+      throw new StoryLoomError('not-found', 'This story is not in the library (it may have been deleted).');
+    const previous = await store.getRun(db, input.storyId);
+    if (previous && (previous.state === 'running' || previous.state === 'paused'))
+      throw new StoryLoomError(
+        'invalid-input',
+        'This story has an unfinished run; resume or cancel it first.',
+      );
+    const byId = new Map(found.panels.map((p) => [p.id, p]));
+    const order = found.story.panelIds.filter((id) => byId.has(id));
+    const panelIds = input.panelIds ? order.filter((id) => input.panelIds?.includes(id)) : order;
+    if (panelIds.length === 0)
+      throw new StoryLoomError('invalid-input', 'There is no panel to run: add a panel to the story first.');
+    for (const id of panelIds) {
+      if ((byId.get(id)?.cast.length ?? 0) === 0)
+        throw new StoryLoomError(
+          'invalid-input',
+          `Panel ${order.indexOf(id) + 1} has no characters; cast at least one before running the gate.`,
+        );
+    }
+    const pack = engineService.pack();
+    const unet = unetOf([...engineService.overrides(), pack]);
+    if (!unet)
+      throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
+    const settings = await store.getSettings(db);
+    const steps = Math.min(Math.max(1, settings.generation.numInferenceSteps), unet.maxSteps);
+    const baseSeed = (input.baseSeed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    const now = Date.now();
+    const run = await store.saveRun(db, {
+      schemaVersion: store.GATE_RUN_SCHEMA_VERSION,
+      storyId: input.storyId,
+      runId: newId(),
+      scope: input.panelIds ? 'panel' : 'story',
+      state: 'running',
+      baseSeed,
+      createdAt: now,
+      updatedAt: now,
+      items: panelIds.map((panelId) => ({
+        panelId,
+        // Each panel its own reproducible seed, from the run's seed and the panel's place in the story.
+        initialPlan: initialPlanFor(
+          deriveSeed(baseSeed, order.indexOf(panelId), 0),
+          steps,
+          unet.guidanceScale,
+        ),
+        base: null,
+        status: 'pending' as const,
+        error: null,
+        bestAttemptId: null,
+        attempts: 0,
+      })),
+    });
+    this.#emit({ type: 'run', run });
+    this.#launch(run);
+    return run;
+  }
+
+  /** Resume a stored unfinished run (after a reload, or a paused one). */
+  async resume(storyId: string): Promise<GateRun | null> {
+    if (this.#active?.storyId === storyId) {
+      this.#unpause();
+      const db = await this.#db();
+      const run = await store.setRunState(db, storyId, this.#active.runId, 'running');
+      this.#emit({ type: 'run', run });
+      return run;
+    }
+    if (this.#active) return null;
+    const db = await this.#db();
+    let run = await store.getRun(db, storyId);
+    if (!run || run.state === 'done' || run.state === 'cancelled') return run;
+    if (run.state === 'paused') run = await store.setRunState(db, storyId, run.runId, 'running');
+    this.#emit({ type: 'run', run });
+    this.#launch(run);
+    return run;
+  }
+
+  /** On start-up: resume the run that was going when the tab closed (paused ones wait to be asked). */
+  async resumeInterrupted(): Promise<GateRun | null> {
+    if (this.#active) return null;
+    const runs = await store.listUnfinishedRuns(await this.#db());
+    const interrupted = runs.find((r) => r.state === 'running');
+    if (!interrupted) return runs[0] ?? null;
+    return this.resume(interrupted.storyId);
+  }
+
+  /** Stop before the next attempt (the current one finishes and is kept); resume() goes on. */
+  async pause(storyId: string): Promise<void> {
+    const active = this.#active;
+    if (!active || active.storyId !== storyId || active.paused) return;
+    let release = () => {};
+    const wait = new Promise<void>((r) => (release = r));
+    active.paused = { since: performance.now(), release, wait };
+    const run = await store.setRunState(await this.#db(), storyId, active.runId, 'paused');
+    this.#emit({ type: 'run', run });
+  }
+
+  async cancel(storyId: string): Promise<void> {
+    const db = await this.#db();
+    const active = this.#active;
+    if (active && active.storyId === storyId) {
+      active.controller.abort();
+      this.#unpause();
+      await active.done;
+    }
+    const run = await store.getRun(db, storyId);
+    if (run && run.state !== 'done' && run.state !== 'cancelled') {
+      const cancelled = await store.setRunState(db, storyId, run.runId, 'cancelled');
+      this.#emit({ type: 'run', run: cancelled });
+    }
+  }
+
+  #unpause(): void {
+    const p = this.#active?.paused;
+    if (!p || !this.#active) return;
+    this.#active.paused = null;
+    p.release();
+  }
+
+  #launch(run: GateRun): void {
+    const controller = new AbortController();
+    const active: Active = {
+      storyId: run.storyId,
+      runId: run.runId,
+      controller,
+      paused: null,
+      done: Promise.resolve(),
+    };
+    if (run.state === 'paused') void this.pause(run.storyId);
+    this.#active = active;
+    const work = async () => {
+      let output: GateRunOutput | null = null;
+      let error: string | null = null;
+      try {
+        output = await this.#withLock(() => this.#execute(active));
+      } catch (e) {
+        error = userMessage(e);
+      } finally {
+        if (this.#active === active) this.#active = null;
+      }
+      const db = await this.#db();
+      const stored = await store.getRun(db, run.storyId).catch(() => null);
+      if (stored) this.#emit({ type: 'run', run: stored });
+      this.#emit({ type: 'finished', storyId: run.storyId, output, error });
+    };
+    active.done = work();
+  }
+
+  /** One tab runs the gate at a time (the GPU is one, and two tabs would write the same attempts). */
+  async #withLock<T>(work: () => Promise<T>): Promise<T> {
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    if (!locks) return work();
+    return locks.request(LOCK, { ifAvailable: true }, async (lock) => {
+      if (!lock)
+        throw new StoryLoomError(
+          'invalid-input',
+          'Another tab is running the quality gate; this tab leaves the run to it.',
+        );
+      return work();
+    });
+  }
+
+  async #execute(active: Active): Promise<GateRunOutput | null> {
+    for (let respawns = 0; ; respawns++) {
+      const job = await this.#job(active);
+      if (!job) return null;
+      const client = await engineService.engineClient();
+      try {
+        return await client.gate(job, this.#host(active, job), { signal: active.controller.signal });
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (active.controller.signal.aborted || code === 'cancelled') return null;
+        // The worker died or lost its GPU: a fresh worker retries the attempt that was cut short.
+        const lost = code === 'device-lost' || code === 'stopped';
+        if (!lost || respawns >= MAX_RESPAWNS) throw e;
+        client.terminate('The engine lost its GPU device and is being restarted.', 'stopped');
+        this.#emit({ type: 'respawn', storyId: active.storyId, reason: userMessage(e) });
+      }
+    }
+  }
+
+  /** The worker's job for the run's unfinished panels, from the stored record. */
+  async #job(active: Active): Promise<GateRunJob | null> {
+    const db = await this.#db();
+    const run = await store.getRun(db, active.storyId);
+    if (!run || run.runId !== active.runId) return null;
+    const found = await libraryService.getStory(run.storyId);
+    if (!found)
+      throw new StoryLoomError('not-found', 'This story is not in the library (it may have been deleted).');
+    const panels = new Map(found.panels.map((p) => [p.id, p]));
+    const items: GateRunJob['items'] = [];
+    for (const item of run.items) {
+      if (item.status !== 'pending' && item.status !== 'running') continue;
+      const panel = panels.get(item.panelId);
+      if (!panel) {
+        await store.finishRunPanel(db, run.storyId, run.runId, {
+          panelId: item.panelId,
+          status: 'failed',
+          bestAttemptId: null,
+          attempts: 0,
+          error: 'This panel was deleted from the story.',
+        });
+        continue;
+      }
+      items.push({ panel, initialPlan: item.initialPlan });
+    }
+    if (items.length === 0) return null;
+    const characters = new Map<string, Character>();
+    for (const p of items)
+      for (const m of p.panel.cast) {
+        if (characters.has(m.characterId)) continue;
+        const c = await libraryService.getCharacter(m.characterId);
+        if (c) characters.set(c.id, c);
+      }
+    const pack = engineService.pack();
+    const overrides = engineService.overrides();
+    const packs = [...overrides, pack];
+    const unet = unetOf(packs);
+    if (!unet)
+      throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
+    const settings = await store.getSettings(db);
+    const delay = Number(params().get('engineStepDelay') ?? 0);
+    const encoder = hasRole(packs, 'vae-encoder');
+    return {
+      runId: run.runId,
+      pack,
+      overrides,
+      width: unet.width,
+      height: unet.height,
+      maxSteps: unet.maxSteps,
+      story: { id: found.story.id, style: found.story.style },
+      characters: [...characters.values()],
+      items,
+      budget: { ...settings.budget },
+      capabilities: { localEdit: encoder, referenceGuided: encoder },
+      editStrength: GATE_EDIT_STRENGTH,
+      ...(delay > 0 ? { stepDelayMs: delay } : {}),
+    };
+  }
+
+  #host(active: Active, job: GateRunJob): GateHost {
+    const { storyId, runId } = active;
+    const characters = new Map(job.characters.map((c) => [c.id, c]));
+    return {
+      prepare: async (panelId): Promise<GatePanelContext> => {
+        const db = await this.#db();
+        const found = await libraryService.getStory(storyId);
+        const panel = found?.panels.find((p) => p.id === panelId);
+        if (!found || !panel) throw new StoryLoomError('not-found', 'This panel was deleted from the story.');
+        const all = await store.listAttemptsForPanel(db, panelId);
+        const base = await store.startRunPanel(db, storyId, runId, panelId, all.length);
+        const judge = await judgeSpecFor(db, { story: found.story, panel, characters, pack: job.pack });
+        return {
+          base,
+          persisted: all.filter((a) => a.index >= base),
+          judge,
+          figures: await this.#figures(panel),
+        };
+      },
+      image: (imageId) => this.image(imageId),
+      persist: async (attempt, blob) => {
+        const db = await this.#db();
+        // The worker's clock is performance.now(); the record keeps wall-clock time.
+        const createdAt = attempt.createdAt > 1e12 ? attempt.createdAt : Date.now();
+        const image: ImageRecord | undefined =
+          blob && attempt.imageId
+            ? {
+                id: attempt.imageId,
+                blob,
+                mime: 'image/png',
+                width: attempt.parameters.width,
+                height: attempt.parameters.height,
+                bytes: blob.size,
+                createdAt,
+              }
+            : undefined;
+        // Resolves after the commit: the worker starts the next attempt only then.
+        const saved = await store.saveAttempt(db, { ...attempt, createdAt }, image);
+        this.#emit({ type: 'saved', attempt: saved });
+      },
+      panelDone: async (result) => {
+        const db = await this.#db();
+        const { run } = await store.finishRunPanel(db, storyId, runId, result);
+        this.#emit({ type: 'run', run });
+      },
+      barrier: async () => {
+        const p = active.paused;
+        if (!p) return 0;
+        await p.wait;
+        return performance.now() - p.since;
+      },
+      event: (e) => this.#emit(e),
+    };
+  }
+
+  async #figures(panel: Panel): Promise<GatePanelContext['figures']> {
+    const figures: GatePanelContext['figures'] = [];
+    for (const m of panel.cast) {
+      const c = await libraryService.getCharacter(m.characterId);
+      const template = c?.templates[0];
+      if (!template) continue;
+      const image = await libraryService.getImage(template.imageId);
+      if (image) figures.push({ characterId: m.characterId, box: { ...m.region }, image: image.blob });
+    }
+    return figures;
+  }
+}
+
+export const gateService = new GateService();
+export { EngineClientError };
