@@ -162,61 +162,18 @@ export class EngineClient {
     request: TextToImageRequest & Pick<GenerateJob, 'judge' | 'regions' | 'reference'>,
     options: GenerateOptions = {},
   ): Promise<GenerateOutput> {
-    const { signal, onProgress } = options;
-    const jobId = this.#nextJob++;
-    return this.#enqueue(async (remote, epoch) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        void remote.cancel(jobId);
-        // A worker stuck inside one long step is stopped the hard way.
-        timer = setTimeout(() => {
-          if (epoch === this.#epoch)
-            this.terminate(
-              'Generation was cancelled; the engine did not stop in time and was restarted.',
-              'cancelled',
-            );
-        }, this.#grace);
-      };
-      if (signal?.aborted)
-        throw new EngineClientError('cancelled', 'Generation was cancelled before it started.');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const callback = onProgress ? Comlink.proxy(onProgress) : undefined;
-      try {
-        return await remote.generate({ ...request, jobId }, callback);
-      } finally {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      }
-    }, signal);
+    const callback = options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
+    return this.#cancellable('Generation was', options.signal, (remote, jobId) =>
+      remote.generate({ ...request, jobId }, callback),
+    );
   }
 
   /** A local edit of a masked region; cancels like `generate`. */
   edit(request: EditRequest, options: GenerateOptions = {}): Promise<EditOutput> {
-    const { signal, onProgress } = options;
-    const jobId = this.#nextJob++;
-    return this.#enqueue(async (remote, epoch) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        void remote.cancel(jobId);
-        timer = setTimeout(() => {
-          if (epoch === this.#epoch)
-            this.terminate(
-              'The edit was cancelled; the engine did not stop in time and was restarted.',
-              'cancelled',
-            );
-        }, this.#grace);
-      };
-      if (signal?.aborted)
-        throw new EngineClientError('cancelled', 'The edit was cancelled before it started.');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const callback = onProgress ? Comlink.proxy(onProgress) : undefined;
-      try {
-        return await remote.edit({ ...request, jobId }, callback);
-      } finally {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      }
-    }, signal);
+    const callback = options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
+    return this.#cancellable('The edit was', options.signal, (remote, jobId) =>
+      remote.edit({ ...request, jobId }, callback),
+    );
   }
 
   /**
@@ -224,7 +181,20 @@ export class EngineClient {
    * and commit; the signal cancels softly between steps, like `generate`.
    */
   gate(job: GateRunJob, host: GateHost, options: { signal?: AbortSignal } = {}): Promise<GateRunOutput> {
-    const { signal } = options;
+    return this.#cancellable('The run was', options.signal, (remote, jobId) =>
+      remote.gate({ ...job, jobId }, Comlink.proxy(host)),
+    );
+  }
+
+  /**
+   * One job with a jobId the worker checks between steps: an abort cancels it softly, and a worker
+   * stuck inside one long step is stopped the hard way after the grace period.
+   */
+  #cancellable<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    call: (remote: Comlink.Remote<EngineApi>, jobId: number) => Promise<T>,
+  ): Promise<T> {
     const jobId = this.#nextJob++;
     return this.#enqueue(async (remote, epoch) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -233,16 +203,15 @@ export class EngineClient {
         timer = setTimeout(() => {
           if (epoch === this.#epoch)
             this.terminate(
-              'The run was cancelled; the engine did not stop in time and was restarted.',
+              `${what} cancelled; the engine did not stop in time and was restarted.`,
               'cancelled',
             );
         }, this.#grace);
       };
-      if (signal?.aborted)
-        throw new EngineClientError('cancelled', 'The run was cancelled before it started.');
+      if (signal?.aborted) throw new EngineClientError('cancelled', `${what} cancelled before it started.`);
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        return await remote.gate({ ...job, jobId }, Comlink.proxy(host));
+        return await call(remote, jobId);
       } finally {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
