@@ -1,7 +1,7 @@
 import { libraryService } from '../services/library.service';
-import { newCharacter, userMessage } from '../domain';
+import { newCharacter } from '../domain';
 import type { Character } from '../domain';
-import { isSystemError, notices } from './notices.svelte';
+import { FormStatus } from './form-status.svelte';
 import { library } from './library.svelte';
 import { NEW_ID } from './router.svelte';
 
@@ -19,9 +19,7 @@ class CharacterEditor {
   #marks = $state('');
   #stored = $state(false);
   #loading = $state(false);
-  #busy = $state(false);
-  #error = $state<string | null>(null);
-  #status = $state<string | null>(null);
+  #form = new FormStatus();
   #missing = $state(false);
   #openSeq = 0;
   /** Set when a new record was first stored: the address changes to its id, the draft stays. */
@@ -50,14 +48,14 @@ class CharacterEditor {
     return this.#loading;
   }
   get busy(): boolean {
-    return this.#busy;
+    return this.#form.busy;
   }
   /** The sentence for the last thing that went wrong with this form, or null. */
   get error(): string | null {
-    return this.#error;
+    return this.#form.error;
   }
   get status(): string | null {
-    return this.#status;
+    return this.#form.status;
   }
   get missing(): boolean {
     return this.#missing;
@@ -70,8 +68,7 @@ class CharacterEditor {
     }
     this.#adopted = null;
     const seq = ++this.#openSeq;
-    this.#error = null;
-    this.#status = null;
+    this.#form.clearMessages();
     this.#missing = false;
     if (id === NEW_ID) {
       this.#use(newCharacter(), false);
@@ -84,7 +81,7 @@ class CharacterEditor {
       if (found) this.#use(found, true);
       else this.#missing = true;
     } catch (e) {
-      if (seq === this.#openSeq) this.#fail(e);
+      if (seq === this.#openSeq) this.#form.fail(e);
     } finally {
       if (seq === this.#openSeq) this.#loading = false;
     }
@@ -95,17 +92,6 @@ class CharacterEditor {
     this.#accessories = c.accessories.join('\n');
     this.#marks = c.marks.join('\n');
     this.#stored = stored;
-  }
-
-  #fail(e: unknown): void {
-    this.#status = null;
-    // Storage trouble (quota, stale tab…) goes to the shell's one message area; input problems stay by the form.
-    if (isSystemError(e)) {
-      this.#error = null;
-      notices.report(e);
-      return;
-    }
-    this.#error = userMessage(e);
   }
 
   /** A plain copy of the draft in the shape of the schema. */
@@ -129,24 +115,16 @@ class CharacterEditor {
 
   /** Validate and write; on bad input shows the service's sentence and writes nothing. */
   async save(): Promise<Character | null> {
-    if (this.#busy) return null;
-    this.#busy = true;
-    this.#error = null;
-    this.#status = null;
-    try {
+    const saved = await this.#form.run(async () => {
       const wasNew = !this.#stored;
       const saved = await libraryService.saveCharacter(this.#plain());
       this.#use(saved, true);
       if (wasNew) this.#adopted = saved.id;
-      this.#status = `Saved ${saved.name}.`;
+      this.#form.status = `Saved ${saved.name}.`;
       library.changed('character');
       return saved;
-    } catch (e) {
-      this.#fail(e);
-      return null;
-    } finally {
-      this.#busy = false;
-    }
+    });
+    return saved ?? null;
   }
 
   /**
@@ -155,39 +133,39 @@ class CharacterEditor {
    * half-made remains.
    */
   async addImages(files: File[]): Promise<void> {
-    if (this.#busy || !files.length) return;
-    this.#busy = true;
-    this.#error = null;
-    this.#status = null;
-    let createdNow = false;
-    try {
-      if (!this.#stored) {
-        const saved = await libraryService.saveCharacter(this.#plain());
-        this.#draft.id = saved.id;
-        this.#draft.templateVersion = saved.templateVersion;
-        this.#draft.createdAt = saved.createdAt;
-        this.#draft.updatedAt = saved.updatedAt;
-        this.#stored = true;
-        this.#adopted = saved.id;
-        createdNow = true;
+    if (!files.length) return;
+    await this.#form.run(async () => {
+      // Until one image is stored, a character created just for it is taken back on failure.
+      let undoCreate = !this.#stored && (await this.#storeDraft());
+      try {
+        for (const file of files) {
+          const updated = await libraryService.addTemplateImage(this.#draft.id, file);
+          undoCreate = false;
+          // Keep the artist's unsaved edits; take only what the service changed.
+          this.#draft.templates = updated.templates;
+          this.#draft.templateVersion = updated.templateVersion;
+          this.#draft.updatedAt = updated.updatedAt;
+        }
+      } catch (e) {
+        if (undoCreate) await this.#undoCreate();
+        throw e;
       }
-      for (const file of files) {
-        const updated = await libraryService.addTemplateImage(this.#draft.id, file);
-        createdNow = false;
-        // Keep the artist's unsaved edits; take only what the service changed.
-        this.#draft.templates = updated.templates;
-        this.#draft.templateVersion = updated.templateVersion;
-        this.#draft.updatedAt = updated.updatedAt;
-      }
-      this.#status =
+      this.#form.status =
         files.length === 1 ? 'Reference image added.' : `${files.length} reference images added.`;
       library.changed('character');
-    } catch (e) {
-      if (createdNow) await this.#undoCreate();
-      this.#fail(e);
-    } finally {
-      this.#busy = false;
-    }
+    });
+  }
+
+  /** Saves a new draft so images can belong to it; true once it is stored. */
+  async #storeDraft(): Promise<boolean> {
+    const saved = await libraryService.saveCharacter(this.#plain());
+    this.#draft.id = saved.id;
+    this.#draft.templateVersion = saved.templateVersion;
+    this.#draft.createdAt = saved.createdAt;
+    this.#draft.updatedAt = saved.updatedAt;
+    this.#stored = true;
+    this.#adopted = saved.id;
+    return true;
   }
 
   async #undoCreate(): Promise<void> {
@@ -202,40 +180,25 @@ class CharacterEditor {
   }
 
   async removeImage(imageId: string): Promise<void> {
-    if (this.#busy) return;
-    this.#busy = true;
-    this.#error = null;
-    this.#status = null;
-    try {
+    await this.#form.run(async () => {
       const updated = await libraryService.removeTemplateImage(this.#draft.id, imageId);
       this.#draft.templates = updated.templates;
       this.#draft.templateVersion = updated.templateVersion;
       this.#draft.updatedAt = updated.updatedAt;
       this.#draft.verified = updated.verified && updated.templates.length > 0;
-      this.#status = 'Reference image removed.';
+      this.#form.status = 'Reference image removed.';
       library.changed('character');
-    } catch (e) {
-      this.#fail(e);
-    } finally {
-      this.#busy = false;
-    }
+    });
   }
 
   async remove(): Promise<boolean> {
-    if (this.#busy) return false;
-    this.#busy = true;
-    this.#error = null;
-    try {
+    const removed = await this.#form.run(async () => {
       if (this.#stored) await libraryService.deleteCharacter(this.#draft.id);
       library.changed('character');
-      this.reset();
       return true;
-    } catch (e) {
-      this.#fail(e);
-      return false;
-    } finally {
-      this.#busy = false;
-    }
+    });
+    if (removed) this.reset();
+    return removed === true;
   }
 
   loadImage(imageId: string): Promise<Blob | undefined> {
@@ -243,7 +206,7 @@ class CharacterEditor {
   }
 
   dismissError(): void {
-    this.#error = null;
+    this.#form.dismissError();
   }
 
   reset(): void {
@@ -251,9 +214,7 @@ class CharacterEditor {
     this.#adopted = null;
     this.#use(newCharacter(), false);
     this.#loading = false;
-    this.#busy = false;
-    this.#error = null;
-    this.#status = null;
+    this.#form.reset();
     this.#missing = false;
   }
 }

@@ -1,7 +1,8 @@
 import { libraryService } from '../services/library.service';
-import { defaultSettings, userMessage } from '../domain';
+import { defaultSettings } from '../domain';
 import type { Settings } from '../domain';
-import { isSystemError, notices } from './notices.svelte';
+import { notices } from './notices.svelte';
+import { FormStatus } from './form-status.svelte';
 
 export type Theme = Settings['theme'];
 
@@ -10,9 +11,7 @@ class SettingsState {
   #saved = $state<Settings>(defaultSettings());
   #draft = $state<Settings>(defaultSettings());
   #loaded = $state(false);
-  #busy = $state(false);
-  #error = $state<string | null>(null);
-  #status = $state<string | null>(null);
+  #form = new FormStatus();
 
   /** What is stored (the theme and panel aspect the app uses). */
   get current(): Settings {
@@ -26,13 +25,13 @@ class SettingsState {
     return this.#loaded;
   }
   get busy(): boolean {
-    return this.#busy;
+    return this.#form.busy;
   }
   get error(): string | null {
-    return this.#error;
+    return this.#form.error;
   }
   get status(): string | null {
-    return this.#status;
+    return this.#form.status;
   }
   /** Panel aspect ratio (width / height) for region editors. */
   get aspect(): number {
@@ -54,37 +53,25 @@ class SettingsState {
   /** Start the form again from what is stored. */
   edit(): void {
     this.#draft = structuredClone($state.snapshot(this.#saved) as Settings);
-    this.#error = null;
-    this.#status = null;
+    this.#form.clearMessages();
   }
 
   async save(): Promise<boolean> {
-    if (this.#busy) return false;
-    this.#busy = true;
-    this.#error = null;
-    this.#status = null;
-    try {
+    const saved = await this.#form.run(async () => {
       const saved = await libraryService.saveSettings($state.snapshot(this.#draft) as Settings);
       this.#saved = saved;
       this.#draft = structuredClone(saved);
-      this.#status = 'Settings saved.';
+      this.#form.status = 'Settings saved.';
       return true;
-    } catch (e) {
-      if (isSystemError(e)) notices.report(e);
-      else this.#error = userMessage(e);
-      return false;
-    } finally {
-      this.#busy = false;
-    }
+    });
+    return saved === true;
   }
 
   reset(): void {
     this.#saved = defaultSettings();
     this.#draft = defaultSettings();
     this.#loaded = false;
-    this.#busy = false;
-    this.#error = null;
-    this.#status = null;
+    this.#form.reset();
   }
 }
 

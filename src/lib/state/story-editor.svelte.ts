@@ -1,8 +1,8 @@
 import { libraryService } from '../services/library.service';
 import type { LibraryRow } from '../services/api';
-import { MAX_CAST, defaultRegion, newCastMember, newPanel, newStory, userMessage } from '../domain';
+import { MAX_CAST, defaultRegion, newCastMember, newPanel, newStory } from '../domain';
 import type { Panel, RegionBox, Story } from '../domain';
-import { isSystemError, notices } from './notices.svelte';
+import { FormStatus } from './form-status.svelte';
 import { library } from './library.svelte';
 import { NEW_ID } from './router.svelte';
 
@@ -20,9 +20,7 @@ class StoryEditor {
   #characters = $state.raw<LibraryRow[]>([]);
   #stored = $state(false);
   #loading = $state(false);
-  #busy = $state(false);
-  #error = $state<string | null>(null);
-  #status = $state<string | null>(null);
+  #form = new FormStatus();
   #missing = $state(false);
   #openSeq = 0;
   /** Set when a new record was first stored: the address changes to its id, the draft stays. */
@@ -51,13 +49,13 @@ class StoryEditor {
     return this.#loading;
   }
   get busy(): boolean {
-    return this.#busy;
+    return this.#form.busy;
   }
   get error(): string | null {
-    return this.#error;
+    return this.#form.error;
   }
   get status(): string | null {
-    return this.#status;
+    return this.#form.status;
   }
   get missing(): boolean {
     return this.#missing;
@@ -74,8 +72,7 @@ class StoryEditor {
     }
     this.#adopted = null;
     const seq = ++this.#openSeq;
-    this.#error = null;
-    this.#status = null;
+    this.#form.clearMessages();
     this.#missing = false;
     this.#loading = true;
     try {
@@ -91,7 +88,7 @@ class StoryEditor {
       } else if (found) this.#use(found.story, found.panels, true);
       else this.#missing = true;
     } catch (e) {
-      if (seq === this.#openSeq) this.#fail(e);
+      if (seq === this.#openSeq) this.#form.fail(e);
     } finally {
       if (seq === this.#openSeq) this.#loading = false;
     }
@@ -106,17 +103,6 @@ class StoryEditor {
     this.#panels = ordered;
     this.#stored = stored;
     if (!keep) this.#selectedId = ordered[0]?.id ?? null;
-  }
-
-  #fail(e: unknown): void {
-    this.#status = null;
-    // Storage trouble (quota, stale tab…) goes to the shell's one message area; input problems stay by the form.
-    if (isSystemError(e)) {
-      this.#error = null;
-      notices.report(e);
-      return;
-    }
-    this.#error = userMessage(e);
   }
 
   select(panelId: string): void {
@@ -179,11 +165,7 @@ class StoryEditor {
   }
 
   async save(): Promise<Story | null> {
-    if (this.#busy) return null;
-    this.#busy = true;
-    this.#error = null;
-    this.#status = null;
-    try {
+    const saved = await this.#form.run(async () => {
       const panels = $state.snapshot(this.#panels) as Panel[];
       const story = { ...($state.snapshot(this.#story) as Story), panelIds: panels.map((p) => p.id) };
       const wasNew = !this.#stored;
@@ -191,32 +173,21 @@ class StoryEditor {
       this.#use(saved.story, saved.panels, true);
       if (wasNew) this.#adopted = saved.story.id;
       const n = saved.panels.length;
-      this.#status = `Saved ${saved.story.title} (${n} ${n === 1 ? 'panel' : 'panels'}).`;
+      this.#form.status = `Saved ${saved.story.title} (${n} ${n === 1 ? 'panel' : 'panels'}).`;
       library.changed('story');
       return saved.story;
-    } catch (e) {
-      this.#fail(e);
-      return null;
-    } finally {
-      this.#busy = false;
-    }
+    });
+    return saved ?? null;
   }
 
   async remove(): Promise<boolean> {
-    if (this.#busy) return false;
-    this.#busy = true;
-    this.#error = null;
-    try {
+    const removed = await this.#form.run(async () => {
       if (this.#stored) await libraryService.deleteStory(this.#story.id);
       library.changed('story');
-      this.reset();
       return true;
-    } catch (e) {
-      this.#fail(e);
-      return false;
-    } finally {
-      this.#busy = false;
-    }
+    });
+    if (removed) this.reset();
+    return removed === true;
   }
 
   loadImage(imageId: string): Promise<Blob | undefined> {
@@ -224,7 +195,7 @@ class StoryEditor {
   }
 
   dismissError(): void {
-    this.#error = null;
+    this.#form.dismissError();
   }
 
   reset(): void {
@@ -236,9 +207,7 @@ class StoryEditor {
     this.#characters = [];
     this.#stored = false;
     this.#loading = false;
-    this.#busy = false;
-    this.#error = null;
-    this.#status = null;
+    this.#form.reset();
     this.#missing = false;
   }
 }
