@@ -25,6 +25,7 @@ import { toRgba } from './image';
 import { rgbaToChw } from './mask';
 import { predictRegional, prepareRegional, unetBatchIsFree, type RegionSpec } from './regional';
 import {
+  bindTextEncoder,
   checkAbort,
   checkInputs,
   concatChunks,
@@ -198,27 +199,7 @@ export async function guidedGenerate(
     // 3. Encode: cached per chunk; one state per region (and the scene), then the regional plan.
     const encStarted = now();
     const cacheKey = (c: PlainChunk) => `${textPc.packId}/${textPc.component.id}|${c.key}`;
-    ctx.bindEncoder(async (chunkText) => {
-      const tokens = ids.get(chunkText) ?? tokenizer.encode(chunkText);
-      const input =
-        text.inputType === 'int64'
-          ? runtime.tensor(
-              'int64',
-              BigInt64Array.from(tokens, (v) => BigInt(v)),
-              [1, tokens.length],
-            )
-          : runtime.tensor('int32', tokens, [1, tokens.length]);
-      try {
-        const out = await textSession.run({ [text.inputName]: input });
-        for (const [name, tensor] of Object.entries(out)) if (name !== text.outputName) tensor.dispose();
-        const states = out[text.outputName];
-        if (!states)
-          throw new EngineError('engine-failed', `${textSession.label} returned no ${text.outputName}.`);
-        return states;
-      } finally {
-        input.dispose();
-      }
-    });
+    bindTextEncoder(ctx, textSession, text, tokenizer, ids);
     const positive = await concatChunks(ctx, scope, request.chunks, cacheKey);
     const regionStates: EngineTensor[] = [];
     for (const r of regions) regionStates.push(await concatChunks(ctx, scope, r.chunks, cacheKey));

@@ -210,27 +210,7 @@ export async function textToImage(
     // 3. Encode: one state per chunk (cached by key), weighted and concatenated along the sequence axis.
     const encStarted = now();
     const cacheKey = (c: PlainChunk) => `${textPc.packId}/${textPc.component.id}|${c.key}`;
-    ctx.bindEncoder(async (chunkText) => {
-      const tokens = ids.get(chunkText) ?? tokenizer.encode(chunkText);
-      const input =
-        text.inputType === 'int64'
-          ? runtime.tensor(
-              'int64',
-              BigInt64Array.from(tokens, (v) => BigInt(v)),
-              [1, tokens.length],
-            )
-          : runtime.tensor('int32', tokens, [1, tokens.length]);
-      try {
-        const out = await textSession.run({ [text.inputName]: input });
-        for (const [name, tensor] of Object.entries(out)) if (name !== text.outputName) tensor.dispose();
-        const states = out[text.outputName];
-        if (!states)
-          throw new EngineError('engine-failed', `${textSession.label} returned no ${text.outputName}.`);
-        return states;
-      } finally {
-        input.dispose();
-      }
-    });
+    bindTextEncoder(ctx, textSession, text, tokenizer, ids);
     const positive = await concatChunks(ctx, scope, request.chunks, cacheKey);
     const negative =
       useCfg && request.negative ? await concatChunks(ctx, scope, [request.negative], cacheKey) : null;
@@ -382,6 +362,41 @@ export async function loadSessions(
 }
 
 /** Cached states of each chunk, weighted and concatenated along the sequence axis. */
+/**
+ * Binds the encoder cache to this generation's text encoder. Tokens come from the tokenize stage
+ * (`ids`); a chunk missing there is tokenized on the spot.
+ */
+export function bindTextEncoder(
+  ctx: PipelineContext,
+  textSession: EngineSession,
+  text: TextEncoderContract,
+  tokenizer: EngineTokenizer,
+  ids: ReadonlyMap<string, Int32Array>,
+): void {
+  const { runtime } = ctx;
+  ctx.bindEncoder(async (chunkText) => {
+    const tokens = ids.get(chunkText) ?? tokenizer.encode(chunkText);
+    const input =
+      text.inputType === 'int64'
+        ? runtime.tensor(
+            'int64',
+            BigInt64Array.from(tokens, (v) => BigInt(v)),
+            [1, tokens.length],
+          )
+        : runtime.tensor('int32', tokens, [1, tokens.length]);
+    try {
+      const out = await textSession.run({ [text.inputName]: input });
+      for (const [name, tensor] of Object.entries(out)) if (name !== text.outputName) tensor.dispose();
+      const states = out[text.outputName];
+      if (!states)
+        throw new EngineError('engine-failed', `${textSession.label} returned no ${text.outputName}.`);
+      return states;
+    } finally {
+      input.dispose();
+    }
+  });
+}
+
 export async function concatChunks(
   ctx: PipelineContext,
   scope: Scope,
