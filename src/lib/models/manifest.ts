@@ -68,13 +68,29 @@ export const ModelFile = z.object({
 });
 export type ModelFile = z.infer<typeof ModelFile>;
 
+/** Where a graph can run: ORT's WebGPU EP, or its WASM (CPU) EP. */
+export const Device = z.enum(['webgpu', 'wasm']);
+export type Device = z.infer<typeof Device>;
+
+/**
+ * How a variant comes to be on this machine: downloaded as it is, or made once at install from the
+ * downloaded file (`widen-fp16`: the fp16 weights widened to fp32 with external data, for WebGPU
+ * adapters without shader-f16; see widen.ts).
+ */
+export const Derivation = z.enum(['widen-fp16']);
+export type Derivation = z.infer<typeof Derivation>;
+
 export const Variant = z.object({
   dtype: WeightDtype,
-  /** Path of the .onnx file; must be one of the component's files. */
+  /** Path of the .onnx file; must be one of the component's files. For a derived variant: its source. */
   file: relativePath,
   /** External-data files that travel with it (`*.onnx_data`). */
   dataFiles: z.array(relativePath).default([]),
   requiresFeatures: z.array(AdapterFeature).default([]),
+  /** The devices this variant may run on (default both). */
+  devices: z.array(Device).min(1).default(['webgpu', 'wasm']),
+  /** Made at install from `file` rather than downloaded as it is. */
+  derive: Derivation.optional(),
 });
 export type Variant = z.infer<typeof Variant>;
 
@@ -141,6 +157,31 @@ export const Verification = z.object({
 });
 export type Verification = z.infer<typeof Verification>;
 
+/**
+ * What each field rests on: a key is a field path inside the component ("repo", "files.unet/model.onnx.bytes",
+ * "graphs.unet.inputs", a prefix covers every field below it) and a value is the source it was read
+ * from, or "unverified: why" for what could not be confirmed.
+ */
+export const Evidence = z.record(z.string().min(1), z.string().min(1));
+export type Evidence = z.infer<typeof Evidence>;
+
+/** What the artist uses a component for; installs and memory plans are made per feature. */
+export const FEATURES = ['draw', 'edit', 'preview', 'judge', 'plan'] as const;
+export const Feature = z.enum(FEATURES);
+export type Feature = z.infer<typeof Feature>;
+
+export const ROLE_FEATURE: Record<ComponentRole, Feature> = {
+  'text-encoder': 'draw',
+  unet: 'draw',
+  'vae-decoder': 'draw',
+  'vae-encoder': 'edit',
+  'preview-decoder': 'preview',
+  detector: 'judge',
+  'image-text-encoder': 'judge',
+  'vlm-judge': 'judge',
+  'planner-llm': 'plan',
+};
+
 export const Component = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a component id is kebab-case'),
   role: ComponentRole,
@@ -159,6 +200,7 @@ export const Component = z.object({
   image: ImageFacts.optional(),
   licence: Licence,
   verification: Verification,
+  evidence: Evidence.default({}),
 });
 export type Component = z.infer<typeof Component>;
 
