@@ -46,13 +46,18 @@ message GraphProto {
   optional string doc_string = 10;
   repeated ValueInfoProto input = 11;
   repeated ValueInfoProto output = 12;
+  repeated ValueInfoProto value_info = 13;
 }
 message TensorProto {
   repeated int64 dims = 1;
   optional int32 data_type = 2;
+  repeated int32 int32_data = 5 [packed = true];
   optional string name = 8;
   optional bytes raw_data = 9;
+  repeated StringStringEntryProto external_data = 13;
+  optional int32 data_location = 14;
 }
+message StringStringEntryProto { optional string key = 1; optional string value = 2; }
 message TensorShapeProto {
   message Dimension { oneof value { int64 dim_value = 1; string dim_param = 2; } }
   repeated Dimension dim = 1;
@@ -90,7 +95,9 @@ export type AttrValue =
   | { floats: number[] }
   | { int: number }
   /** A subgraph (the branches of If); it may read values of the enclosing graph by name. */
-  | { graph: GraphSpec };
+  | { graph: GraphSpec }
+  /** A tensor (Constant's and ConstantOfShape's `value`). */
+  | { tensor: InitSpec };
 
 export interface NodeSpec {
   opType: string;
@@ -109,6 +116,10 @@ export interface InitSpec {
   dtype: ElemType;
   dims: number[];
   raw: Uint8Array;
+  /** Store the values in int32_data instead of raw_data (float16: one bit pattern per entry). */
+  int32Data?: number[];
+  /** Store the values in an external file instead (raw is then ignored). */
+  external?: { location: string; offset: number; length: number };
 }
 export interface GraphSpec {
   name: string;
@@ -117,6 +128,7 @@ export interface GraphSpec {
   inits: InitSpec[];
   inputs: ValueSpec[];
   outputs: ValueSpec[];
+  valueInfo?: ValueSpec[];
 }
 
 function attribute(name: string, value: AttrValue) {
@@ -126,6 +138,7 @@ function attribute(name: string, value: AttrValue) {
     return Number.isInteger(value) ? { name, type: 2, i: value } : { name, type: 1, f: value };
   if ('int' in value) return { name, type: 2, i: value.int };
   if ('graph' in value) return { name, type: 5, g: graphProto(value.graph) };
+  if ('tensor' in value) return { name, type: 4, t: tensorProto(value.tensor) };
   return { name, type: 6, floats: value.floats };
 }
 
@@ -139,6 +152,19 @@ const valueInfo = (v: ValueSpec) => ({
   },
 });
 
+function tensorProto(t: InitSpec): object {
+  const external = t.external && {
+    external_data: [
+      { key: 'location', value: t.external.location },
+      { key: 'offset', value: String(t.external.offset) },
+      { key: 'length', value: String(t.external.length) },
+    ],
+    data_location: 1,
+  };
+  const stored = t.int32Data ? { int32_data: t.int32Data } : (external ?? { raw_data: t.raw });
+  return { name: t.name, data_type: ELEM_TYPE[t.dtype], dims: t.dims, ...stored };
+}
+
 function graphProto(graph: GraphSpec): object {
   return {
     name: graph.name,
@@ -150,14 +176,10 @@ function graphProto(graph: GraphSpec): object {
       output: n.outputs,
       attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
     })),
-    initializer: graph.inits.map((t) => ({
-      name: t.name,
-      data_type: ELEM_TYPE[t.dtype],
-      dims: t.dims,
-      raw_data: t.raw,
-    })),
+    initializer: graph.inits.map(tensorProto),
     input: graph.inputs.map(valueInfo),
     output: graph.outputs.map(valueInfo),
+    ...(graph.valueInfo && { value_info: graph.valueInfo.map(valueInfo) }),
   };
 }
 
