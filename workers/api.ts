@@ -2,6 +2,7 @@
  * The engine worker's API: types only. Everything that crosses the boundary is plain data;
  * images travel as Blobs (cheap to post) and previews as small RGBA arrays.
  */
+import type { PlanInput } from '../src/lib/models/plan';
 import type { Backend } from '../src/lib/models/variants';
 import type { EngineProgress, ReadbackCounts } from '../src/lib/pipeline/types';
 import type { TextToImageRequest, TextToImageTimings } from '../src/lib/pipeline/text-to-image';
@@ -18,8 +19,10 @@ export type WorkerProgress = EngineProgress | JudgeProgress;
 
 export interface EngineInit {
   backend: Backend;
-  /** WebGPU adapter features from the probe (fp16 variants need shader-f16). */
-  features: string[];
+  /** The page's plan input (probe + where the judge runs): the worker opens what the plan chose. */
+  planInput: PlanInput;
+  /** Test packs served by our own origin may be read from there (the test hooks allow it). */
+  allowOrigin: boolean;
   budgetBytes?: number;
 }
 

@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { createBrowserEngine } from '../src/lib/runtime/engine-browser';
 import { EngineError, type DiffusionEngine } from '../src/lib/pipeline';
 import type { EngineApi, EngineInfo, EngineInit, GenerateJob, GenerateOutput } from './api';
-import { disposeJudge, judgeImage } from './judge-host';
+import { configureJudge, disposeJudge, judgeImage } from './judge-host';
 import { runEdit, runGenerate } from './consistency-host';
 import { runGateJob } from './gate-host';
 import { engineGateDeps } from './gate-deps';
@@ -20,6 +20,8 @@ const api: EngineApi = {
   async init(options: EngineInit) {
     if (engine && info) return info;
     const made = await createBrowserEngine(options);
+    // The judge plans on the backend that really runs (WebGPU may have fallen back to WASM).
+    configureJudge({ ...options.planInput, caps: { ...options.planInput.caps, backend: made.info.backend } });
     engine = made.engine;
     info = made.info;
     return info;

@@ -31,8 +31,6 @@ export interface JudgeSpec {
   earlier: JudgeEarlierCrop[];
   /** settings.thresholds (overrides of the defaults). */
   thresholds: Record<string, number>;
-  /** Device for the judge's models; defaults to WASM. */
-  device?: Backend;
 }
 
 export interface JudgeOutput {

@@ -25,6 +25,7 @@ import { createScheduler, GaussianGenerator } from '../../src/lib/schedulers';
 import { OrtEngineRuntime } from '../../src/lib/runtime/engine-ort';
 import { schedulerConfig, unetContract } from '../../src/lib/pipeline/contracts';
 import { ensureForged } from '../helpers/forge';
+import { twinFiles } from '../helpers/twin-files';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PUBLIC = join(ROOT, 'public');
@@ -38,25 +39,7 @@ beforeAll(async () => {
   bench = validatePack(JSON.parse(readFileSync(join(ROOT, 'models/bench-pack.json'), 'utf8')));
 }, 60_000);
 
-/** Word-hash ids with the contract's bos/eos/pad, truncated and padded to maxLength. */
-const files: ModelFiles = {
-  file: (pc, path) =>
-    Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, pc.localRoot ?? '', pc.component.id, path)))),
-  tokenizer: (_source, c) =>
-    Promise.resolve({
-      encode(text: string) {
-        const words = text
-          .toLowerCase()
-          .split(/[^a-z0-9]+/)
-          .filter(Boolean);
-        const ids = words.map((w) => [...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 290, 7));
-        const out = new Int32Array(c.maxLength).fill(c.padTokenId);
-        const seq = [c.bosTokenId ?? 0, ...ids.slice(0, c.maxLength - 2), c.eosTokenId ?? 0];
-        out.set(seq);
-        return out;
-      },
-    }),
-};
+const files: ModelFiles = twinFiles();
 const helper = (file: string) =>
   Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, 'models/helpers', file))));
 

@@ -26,6 +26,7 @@ import {
 } from '../../src/lib/pipeline';
 import { OrtEngineRuntime } from '../../src/lib/runtime/engine-ort';
 import { ensureForged } from '../helpers/forge';
+import { twinFiles } from '../helpers/twin-files';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PUBLIC = join(ROOT, 'public');
@@ -36,23 +37,7 @@ beforeAll(async () => {
   tiny = validatePack(JSON.parse(readFileSync(join(ROOT, 'models/tiny-pack.json'), 'utf8')));
 }, 60_000);
 
-const files: ModelFiles = {
-  file: (pc, path) =>
-    Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, pc.localRoot ?? '', pc.component.id, path)))),
-  tokenizer: (_source, c) =>
-    Promise.resolve({
-      encode(text: string) {
-        const words = text
-          .toLowerCase()
-          .split(/[^a-z0-9]+/)
-          .filter(Boolean);
-        const ids = words.map((w) => [...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 290, 7));
-        const out = new Int32Array(c.maxLength).fill(c.padTokenId);
-        out.set([c.bosTokenId ?? 0, ...ids.slice(0, c.maxLength - 2), c.eosTokenId ?? 0]);
-        return out;
-      },
-    }),
-};
+const files: ModelFiles = twinFiles();
 const helper = (file: string) =>
   Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, 'models/helpers', file))));
 

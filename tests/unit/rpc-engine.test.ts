@@ -70,7 +70,7 @@ let clients: EngineClient[] = [];
 function client(options: FakeOptions, grace = 5000) {
   const c = new EngineClient(
     () => fakeWorker(options),
-    { backend: 'wasm', features: [] },
+    { backend: 'wasm', planInput: { caps: { backend: 'wasm', features: [] } }, allowOrigin: false },
     { softCancelGraceMs: grace },
   );
   clients.push(c);

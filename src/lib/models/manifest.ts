@@ -281,40 +281,6 @@ export function localFileUrl(
   return `/${pack.localRoot}/${component.id}/${file.path}`;
 }
 
-/** The first variant the adapter can run, or undefined. */
-export function chooseVariant(graph: Graph, features: Iterable<string>): Variant | undefined {
-  const have = new Set(features);
-  return graph.variants.find((v) => v.requiresFeatures.every((f) => have.has(f)));
-}
-
-/**
- * The files a component needs: with `features`, its config files plus the chosen
- * variant of each graph; without, every file listed.
- */
-export function componentFiles(component: Component, features?: Iterable<string>): ModelFile[] {
-  if (features === undefined) return component.files;
-  const list = [...features];
-  const graphFiles = new Set(
-    component.graphs.flatMap((g) => g.variants.flatMap((v) => [v.file, ...v.dataFiles])),
-  );
-  const chosen = new Set(
-    component.graphs.flatMap((g) => {
-      const v = chooseVariant(g, list);
-      return v ? [v.file, ...v.dataFiles] : [];
-    }),
-  );
-  return component.files.filter((f) => !graphFiles.has(f.path) || chosen.has(f.path));
-}
-
-/** Total bytes of a pack: every file, or with `features` what that adapter downloads. */
-export function packBytes(pack: Pack, features?: Iterable<string>): number {
-  const list = features === undefined ? undefined : [...features];
-  return pack.components.reduce(
-    (sum, c) => sum + componentFiles(c, list).reduce((s, f) => s + f.bytes, 0),
-    0,
-  );
-}
-
 export function findComponent(pack: Pack, role: ComponentRole): Component | undefined {
   return pack.components.find((c) => c.role === role);
 }

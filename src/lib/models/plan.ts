@@ -100,8 +100,10 @@ export function variantOn(graph: Graph, device: Device, features: readonly strin
 function unavailableSentence(c: Component, graph: Graph, device: Device): string {
   const needs = new Set<string>();
   for (const v of graph.variants) {
-    if (!v.devices.includes(device)) needs.add(`${v.dtype} runs on ${v.devices.map((d) => DEVICE_NAME[d]).join(' or ')} only`);
-    else if (v.requiresFeatures.length) needs.add(`${v.dtype} needs the GPU feature ${v.requiresFeatures.join(', ')}`);
+    if (!v.devices.includes(device))
+      needs.add(`${v.dtype} runs on ${v.devices.map((d) => DEVICE_NAME[d]).join(' or ')} only`);
+    else if (v.requiresFeatures.length)
+      needs.add(`${v.dtype} needs the GPU feature ${v.requiresFeatures.join(', ')}`);
   }
   return `${c.title} cannot run on ${DEVICE_NAME[device]} here (${[...needs].join('; ')}).`;
 }
@@ -129,9 +131,7 @@ export function planComponent(c: Component, input: PlanInput): ComponentPlan {
       : { path: variant.file, dataFiles: [...variant.dataFiles] };
     graphs.push({ graphId: graph.id, graph, variant, download, open });
   }
-  const download = unavailable
-    ? []
-    : [...new Set([...plainFiles(c), ...graphs.flatMap((g) => g.download)])];
+  const download = unavailable ? [] : [...new Set([...plainFiles(c), ...graphs.flatMap((g) => g.download)])];
   return { component: c, feature, device, optional: c.optional, unavailable, graphs, download };
 }
 
@@ -186,8 +186,7 @@ export function openedBytes(cp: ComponentPlan): number {
 export function downloadBytes(plan: PackPlan): number {
   return plan.components.reduce(
     (sum, cp) =>
-      sum +
-      cp.download.reduce((s, p) => s + (cp.component.files.find((f) => f.path === p)?.bytes ?? 0), 0),
+      sum + cp.download.reduce((s, p) => s + (cp.component.files.find((f) => f.path === p)?.bytes ?? 0), 0),
     0,
   );
 }

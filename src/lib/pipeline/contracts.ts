@@ -12,15 +12,20 @@ import { EngineError, type EngineSession } from './types';
 export interface PackComponent {
   packId: string;
   localRoot: string | null;
+  /** A pack of test twins (only such packs may be read from our own origin). */
+  test: boolean;
   component: Component;
+}
+
+/** A component of `pack`, with what is needed to find its files. */
+export function packComponent(pack: Pack, component: Component): PackComponent {
+  return { packId: pack.id, localRoot: pack.localRoot ?? null, test: pack.test, component };
 }
 
 /** The pack's components by role; an override pack's component replaces the same role. */
 export function resolveComponents(pack: Pack, overrides: Pack[] = []): Map<ComponentRole, PackComponent> {
   const out = new Map<ComponentRole, PackComponent>();
-  for (const p of [pack, ...overrides])
-    for (const c of p.components)
-      out.set(c.role, { packId: p.id, localRoot: p.localRoot ?? null, component: c });
+  for (const p of [pack, ...overrides]) for (const c of p.components) out.set(c.role, packComponent(p, c));
   return out;
 }
 

@@ -4,7 +4,6 @@
  * queue so that generations run one at a time. Every run goes through the injected runtime, so
  * the same engine runs on WebGPU in the browser and on WASM under vitest.
  */
-import { chooseVariant } from '../models/manifest';
 import { EncoderCache } from '../prompt/encoder-cache';
 import type { PackComponent, TextEncoderContract } from './contracts';
 import { GpuOps, type HelperLoader } from './gpu-ops';
@@ -23,9 +22,22 @@ import {
   type EngineSession,
   type EngineTensor,
   type EngineTokenizer,
+  type ExternalData,
 } from './types';
 
+/** The graph a component's session opens, as the pack's plan chose it for this machine. */
+export interface PlannedGraph {
+  /** Stable per file opened: sessions are cached under it. */
+  key: string;
+  label: string;
+  /** Bytes the session holds once open (for the memory budget). */
+  bytes: number;
+  load(): Promise<{ model: Uint8Array; externalData: ExternalData[] }>;
+}
+
 export interface ModelFiles {
+  /** The planned graph of a component (its first graph), or a sentence why it cannot run here. */
+  graph(pc: PackComponent): Promise<PlannedGraph>;
   /** The verified bytes of one file of a component. */
   file(pc: PackComponent, path: string): Promise<Uint8Array>;
   /** A tokenizer built from the files of `source`, truncating and padding as the contract says. */
@@ -36,8 +48,6 @@ export interface EngineDeps {
   runtime: EngineRuntime;
   files: ModelFiles;
   helper: HelperLoader;
-  /** WebGPU adapter features (fp16 variants need shader-f16). */
-  features?: string[];
   /** Bytes of model files that may be loaded at once (default 3 GiB). */
   budgetBytes?: number;
   /** Cached chunk states (default 64). */
@@ -166,38 +176,25 @@ export class DiffusionEngine {
     }
   }
 
-  #key(pc: PackComponent, file: string): string {
-    return `${pc.packId}/${pc.component.id}/${file}`;
-  }
-
   async #session(pc: PackComponent): Promise<EngineSession> {
-    const graph = pc.component.graphs[0];
-    if (!graph) throw new EngineError('invalid-input', `${pc.component.title} lists no ONNX graph.`);
-    const features = this.#deps.runtime.backend === 'webgpu' ? (this.#deps.features ?? []) : [];
-    const variant = chooseVariant(graph, features);
-    if (!variant)
-      throw new EngineError(
-        'invalid-input',
-        `${pc.component.title} has no variant this device can run (it needs ${graph.variants.flatMap((v) => v.requiresFeatures).join(', ')}).`,
-      );
-    if (variant.dataFiles.length)
-      throw new EngineError(
-        'invalid-input',
-        `${pc.component.title} keeps its weights in external data files, which this engine does not load yet.`,
-      );
-    const key = this.#key(pc, variant.file);
+    if (!pc.component.graphs[0])
+      throw new EngineError('invalid-input', `${pc.component.title} lists no ONNX graph.`);
+    const planned = await this.#deps.files.graph(pc);
+    const key = `${pc.packId}/${planned.key}`;
     this.#pinned.add(key);
     const hit = this.#loaded.get(key);
     if (hit) {
       hit.lastUsed = ++this.#clock;
       return hit.session;
     }
-    const bytes = pc.component.files.find((f) => f.path === variant.file)?.bytes ?? 0;
+    const bytes = planned.bytes;
     await this.#makeRoom(bytes);
     this.#sessionLoads++;
-    const session = this.#deps.files
-      .file(pc, variant.file)
-      .then((data) => this.#deps.runtime.createSession(data, `${pc.component.id}/${variant.file}`));
+    const session = planned
+      .load()
+      .then(({ model, externalData }) =>
+        this.#deps.runtime.createSession(model, planned.label, externalData),
+      );
     const entry: Loaded = { key, bytes, session, lastUsed: ++this.#clock };
     this.#loaded.set(key, entry);
     session.catch(() => this.#loaded.delete(key));

@@ -12,6 +12,7 @@ import {
   checkSession,
   decoderContract,
   need,
+  packComponent,
   resolveComponents,
   schedulerConfig,
   textEncoderContract,
@@ -316,7 +317,7 @@ export async function textToImage(
 export function findById(pack: Pack, overrides: Pack[] | undefined, id: string): PackComponent {
   for (const p of [...(overrides ?? [])].reverse().concat(pack)) {
     const c = p.components.find((x) => x.id === id);
-    if (c) return { packId: p.id, localRoot: p.localRoot ?? null, component: c };
+    if (c) return packComponent(p, c);
   }
   throw new EngineError('invalid-input', `The pack has no component "${id}" holding the tokenizer.`);
 }

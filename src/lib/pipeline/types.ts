@@ -48,9 +48,15 @@ export interface RunLedger {
   readbacks: ReadbackCounts;
 }
 
+export interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
 export interface EngineRuntime {
   readonly backend: Backend;
-  createSession(bytes: Uint8Array, label: string): Promise<EngineSession>;
+  /** A session from a model's bytes and its external-data files (named as the graph refers to them). */
+  createSession(bytes: Uint8Array, label: string, externalData?: ExternalData[]): Promise<EngineSession>;
   tensor(type: 'float32', data: Float32Array, dims: readonly number[]): EngineTensor;
   tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): EngineTensor;
   tensor(type: 'int32', data: Int32Array, dims: readonly number[]): EngineTensor;

@@ -10,6 +10,7 @@ import type * as Ort from 'onnxruntime-web';
 import type {
   EngineRuntime,
   EngineSession,
+  ExternalData,
   EngineTensor,
   ReadbackKind,
   RunLedger,
@@ -41,6 +42,20 @@ export interface OrtEngineRuntimeOptions {
   sessionOptions?: Ort.InferenceSession.SessionOptions;
 }
 
+/**
+ * The options ONNX Runtime's own SD-Turbo WebGPU demo gives every session of this pack
+ * (microsoft/onnxruntime-inference-examples js/sd-turbo/index.js, the shared `opt`): no memory
+ * pattern and no CPU arena (big one-off buffers would stay reserved), no pre-packing, initializers
+ * allocated with the device allocator. The two `use_ort_model_bytes_*` flags are left out: they
+ * only apply to ORT-format models, and onnxruntime-web frees the model bytes after creation.
+ * Only on WebGPU: on WASM the CPU arena is what keeps repeated runs fast.
+ */
+export const LARGE_MODEL_OPTIONS = {
+  enableMemPattern: false,
+  enableCpuMemArena: false,
+  extra: { session: { disable_prepacking: '1', use_device_allocator_for_initializers: '1' } },
+} as const;
+
 let fallbackChain: Promise<unknown> = Promise.resolve();
 const localSerial: Serial = (work) => {
   const run = fallbackChain.then(work, work);
@@ -66,13 +81,20 @@ export class OrtEngineRuntime implements EngineRuntime {
     this.#options = {
       executionProviders: [options.backend],
       graphOptimizationLevel: 'all',
-      ...(options.backend === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+      ...(options.backend === 'webgpu'
+        ? { preferredOutputLocation: 'gpu-buffer' as const, ...LARGE_MODEL_OPTIONS }
+        : {}),
       ...options.sessionOptions,
     };
   }
 
-  async createSession(bytes: Uint8Array, label: string): Promise<EngineSession> {
-    const session = await this.#serial(() => this.#ort.InferenceSession.create(bytes, this.#options)).catch(
+  async createSession(
+    bytes: Uint8Array,
+    label: string,
+    externalData: ExternalData[] = [],
+  ): Promise<EngineSession> {
+    const options = externalData.length ? { ...this.#options, externalData } : this.#options;
+    const session = await this.#serial(() => this.#ort.InferenceSession.create(bytes, options)).catch(
       (e: unknown) => {
         throw new Error(
           `${label} could not be opened by ONNX Runtime on ${this.backend}: ${String((e as Error)?.message ?? e)}`,
