@@ -22,15 +22,18 @@ const h = vi.hoisted(() => ({
 vi.mock('../../src/lib/services/engine.service', () => ({
   engineService: {
     attemptsDb: () => h.db,
-    pack: () => ({
-      id: 'tiny',
-      title: 'Tiny',
-      components: [
-        { role: 'unet', scheduler: { width: 64, height: 64, maxSteps: 4, guidanceScale: 0 } },
-        { role: 'vae-encoder' },
-      ],
+    drawingPacks: async () => ({
+      pack: {
+        id: 'tiny',
+        title: 'Tiny',
+        components: [
+          { role: 'unet', scheduler: { width: 64, height: 64, maxSteps: 4, guidanceScale: 0 } },
+          { role: 'vae-encoder' },
+        ],
+      },
+      overrides: [],
     }),
-    overrides: () => [],
+    stepDelayMs: () => 0,
     engineClient: async () => ({
       gate: (job: GateRunJob, host: GateHost) => h.gate!(job, host),
       terminate: () => void h.terminated++,

@@ -18,7 +18,7 @@ export const SCHEMA_VERSION = {
   story: 1,
   panel: 1,
   attempt: 1,
-  settings: 1,
+  settings: 2,
 } as const;
 
 const listOf = (terms: readonly Term[]) => terms.map((t) => t.id).join(', ');
@@ -291,6 +291,14 @@ export const Settings = z.object({
     })
     .default({ width: 512, height: 512, numInferenceSteps: 4, guidanceScale: 0 }),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
+  models: z
+    .object({
+      /** The pack the studio draws, judges and plans with; null until the artist installs one. */
+      activePackId: z.string().min(1).max(64).nullable(),
+      /** Developer switch: offer the test packs (twins that draw noise) in the Models view. */
+      developerTestPacks: z.boolean(),
+    })
+    .default({ activePackId: null, developerTestPacks: false }),
 });
 export type Settings = z.infer<typeof Settings>;
 

@@ -72,6 +72,8 @@ export interface LibraryService {
   // Settings.
   getSettings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<Settings>;
+  /** Choose the model pack the studio works with (null: none); the settings form never changes it. */
+  setActivePack(packId: string | null): Promise<Settings>;
 
   // Storage.
   estimate(): Promise<StorageEstimate>;

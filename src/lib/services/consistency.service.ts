@@ -105,8 +105,7 @@ export async function editRegion(
     base = { image: record.blob };
   } else throw new StoryLoomError('invalid-input', 'A local edit needs the picture to edit.');
   const { chunks, negative } = await editChunks(input);
-  const pack = engineService.pack();
-  const overrides = engineService.overrides();
+  const { pack, overrides } = await engineService.drawingPacks();
   const unet = [...overrides, pack].flatMap((p) => p.components).find((c) => c.role === 'unet')?.scheduler;
   if (!unet) throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
   const wanted = input.steps ?? (await libraryService.getSettings()).generation.numInferenceSteps;

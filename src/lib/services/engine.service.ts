@@ -13,7 +13,7 @@ import {
   type Story,
 } from '../domain';
 import { SCHEMA_VERSION } from '../domain/schema';
-import { validatePack, type Pack } from '../models/manifest';
+import type { Pack } from '../models/manifest';
 import { compilePanel } from '../prompt';
 import { EngineClient, EngineClientError, type SpawnedWorker } from '../rpc/engine.client';
 import * as store from '../store';
@@ -55,23 +55,6 @@ export interface GenerateCallOptions {
   onProgress?: (event: WorkerProgress) => void;
 }
 
-// Every manifest, test packs included (knownPacks() hides the bench pack from the Models view).
-const manifests = import.meta.glob<unknown>('../../../models/*-pack.json', {
-  eager: true,
-  import: 'default',
-});
-
-function packById(id: string): Pack {
-  const pack = Object.values(manifests)
-    .map((json) => validatePack(json))
-    .find((p) => p.id === id);
-  if (!pack) throw new StoryLoomError('not-found', `There is no model pack "${id}".`);
-  return pack;
-}
-
-const params = () =>
-  typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
-
 function spawnEngineWorker(): SpawnedWorker {
   const worker = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), {
     type: 'module',
@@ -86,16 +69,25 @@ function spawnEngineWorker(): SpawnedWorker {
   };
 }
 
+/** The packs one drawing uses: the active pack, and the bench's UNet over it when a hook asks. */
+export interface DrawingPacks {
+  pack: Pack;
+  overrides: Pack[];
+}
+
 class EngineService {
   #client: Promise<EngineClient> | null = null;
   #db: Promise<store.StoryLoomDB> | null = null;
 
   #engine(): Promise<EngineClient> {
-    this.#client ??= modelsService
-      .probe()
-      .then(
-        (caps) => new EngineClient(spawnEngineWorker, { backend: caps.backend, features: caps.features }),
-      );
+    this.#client ??= modelsService.planInput().then((planInput) => {
+      const hooks = modelsService.config.hooks;
+      return new EngineClient(spawnEngineWorker, {
+        backend: planInput.caps.backend,
+        planInput,
+        allowOrigin: hooks.servedTestPacks,
+      });
+    });
     return this.#client;
   }
 
@@ -109,15 +101,24 @@ class EngineService {
     return this.#db;
   }
 
-  /** The pack to draw with: `?pack=<id>` in the address, else the tiny test pack. */
-  pack(): Pack {
-    return packById(params().get('pack') ?? 'tiny');
+  /**
+   * The packs to draw with: the active pack, ready on this machine — else a sentence (NeedsModelsError)
+   * that the UI shows with a link to Models. Never a silent fallback to a test pack.
+   */
+  async drawingPacks(): Promise<DrawingPacks> {
+    const { pack } = await modelsService.usablePack('draw');
+    const unetPack = modelsService.config.hooks.unetPack;
+    return { pack, overrides: unetPack ? [modelsService.pack(unetPack)] : [] };
   }
 
-  /** `?unetPack=bench` draws with the bench pack's UNet over the chosen pack (for `npm run bench`). */
-  overrides(): Pack[] {
-    const id = params().get('unetPack');
-    return id ? [packById(id)] : [];
+  /** Wait after every step (test hooks only: the twins are too fast to cancel mid-run). */
+  stepDelayMs(): number {
+    return modelsService.config.hooks.engineStepDelayMs ?? 0;
+  }
+
+  /** Judge every attempt unless a test hook switched the judge off. */
+  judgeOn(): boolean {
+    return !modelsService.config.hooks.judgeOff;
   }
 
   async generatePanel(
@@ -131,8 +132,7 @@ class EngineService {
       if (c) characters.set(c.id, c);
     }
     const compiled = compilePanel(panel, story, characters);
-    const pack = this.pack();
-    const overrides = this.overrides();
+    const { pack, overrides } = await this.drawingPacks();
     const unet = [...overrides, pack].flatMap((p) => p.components).find((c) => c.role === 'unet')?.scheduler;
     if (!unet)
       throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
@@ -142,12 +142,11 @@ class EngineService {
     const wanted =
       input.numInferenceSteps ?? (await libraryService.getSettings()).generation.numInferenceSteps;
     const numInferenceSteps = Math.min(Math.max(1, wanted), unet.maxSteps);
-    const delay = Number(params().get('engineStepDelay') ?? 0);
+    const delay = this.stepDelayMs();
     // The worker judges the picture before it returns it; the report is saved with the attempt.
-    const judge =
-      params().get('judge') === 'off'
-        ? undefined
-        : await judgeSpecFor(await this.#connection(), { story, panel, characters, pack });
+    const judge = this.judgeOn()
+      ? await judgeSpecFor(await this.#connection(), { story, panel, characters, pack })
+      : undefined;
     // Several characters: regional guidance; a reference strength: image-to-image from the collage.
     const extras = await consistencyExtras(panel, compiled, input.referenceStrength ?? 0);
     const client = await this.#engine();

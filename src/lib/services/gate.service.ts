@@ -77,8 +77,6 @@ export function initialPlanFor(
 const unetOf = (packs: Pack[]) =>
   packs.flatMap((p) => p.components).find((c) => c.role === 'unet')?.scheduler;
 const hasRole = (packs: Pack[], role: string) => packs.some((p) => p.components.some((c) => c.role === role));
-const params = () =>
-  typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
 
 interface Active {
   storyId: string;
@@ -155,8 +153,10 @@ class GateService {
           `Panel ${order.indexOf(id) + 1} has no characters; cast at least one before running the gate.`,
         );
     }
-    const pack = engineService.pack();
-    const unet = unetOf([...engineService.overrides(), pack]);
+    // Before anything is written: a run needs an installed pack that can draw here.
+    const drawing = await engineService.drawingPacks();
+    const pack = drawing.pack;
+    const unet = unetOf([...drawing.overrides, pack]);
     if (!unet)
       throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
     const settings = await store.getSettings(db);
@@ -348,14 +348,13 @@ class GateService {
         const c = await libraryService.getCharacter(m.characterId);
         if (c) characters.set(c.id, c);
       }
-    const pack = engineService.pack();
-    const overrides = engineService.overrides();
+    const { pack, overrides } = await engineService.drawingPacks();
     const packs = [...overrides, pack];
     const unet = unetOf(packs);
     if (!unet)
       throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
     const settings = await store.getSettings(db);
-    const delay = Number(params().get('engineStepDelay') ?? 0);
+    const delay = engineService.stepDelayMs();
     const encoder = hasRole(packs, 'vae-encoder');
     return {
       runId: run.runId,

@@ -67,8 +67,6 @@ export async function judgeSpecFor(
     if (image)
       earlier.push({ attemptId: c.attemptId, characterId: c.characterId, box: c.box, image: image.blob });
   }
-  const device =
-    typeof location !== 'undefined' ? new URLSearchParams(location.search).get('judgeDevice') : null;
   return {
     pack,
     panel: { cast: panel.cast, scene: panel.scene, composition: panel.composition },
@@ -76,7 +74,6 @@ export async function judgeSpecFor(
     templates,
     earlier,
     thresholds: { ...settings.thresholds },
-    ...(device === 'webgpu' || device === 'wasm' ? { device } : {}),
   };
 }
 

@@ -174,6 +174,13 @@ export class LibraryServiceImpl implements LibraryService {
     return saved;
   }
 
+  /** The pack the studio draws, judges and plans with (the Models view chooses it). */
+  async setActivePack(packId: string | null): Promise<Settings> {
+    const saved = await store.setActivePack(await this.#connection(), packId);
+    this.#channel?.post('settings', saved.id);
+    return saved;
+  }
+
   // ---------------------------------------------------------------- storage
 
   async estimate(): Promise<StorageEstimate> {

@@ -1,5 +1,5 @@
 import { engineService, type WorkerProgress } from '../services/engine.service';
-import { userMessage } from '../domain';
+import { needsModels, userMessage } from '../domain';
 import type { Panel, Story } from '../domain';
 
 export interface PreviewImage {
@@ -36,6 +36,7 @@ class GenerateState {
   #preview = $state.raw<PreviewImage | null>(null);
   #imageUrl = $state<string | null>(null);
   #error = $state<string | null>(null);
+  #needsModels = $state(false);
   #status = $state<string | null>(null);
   #last = $state.raw<LastRun | null>(null);
   #panelId = $state<string | null>(null);
@@ -75,6 +76,10 @@ class GenerateState {
   get error(): string | null {
     return this.#error;
   }
+  /** The error says a model pack must be installed first (the panel links to Models). */
+  get needsModels(): boolean {
+    return this.#needsModels;
+  }
   get status(): string | null {
     return this.#status;
   }
@@ -112,6 +117,7 @@ class GenerateState {
     this.#step = 0;
     this.#total = 0;
     this.#error = null;
+    this.#needsModels = false;
     this.#status = null;
     this.#preview = null;
     this.#panelId = panel.id;
@@ -149,7 +155,10 @@ class GenerateState {
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'cancelled' || code === 'stopped') this.#status = userMessage(e);
-      else this.#error = userMessage(e);
+      else {
+        this.#error = userMessage(e);
+        this.#needsModels = needsModels(e);
+      }
     } finally {
       this.#running = false;
       this.#phase = 'idle';

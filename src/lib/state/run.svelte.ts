@@ -1,6 +1,6 @@
 import { gateService, type GateRun, type GateServiceEvent } from '../services/gate.service';
 import { libraryService } from '../services/library.service';
-import { userMessage } from '../domain';
+import { needsModels, userMessage } from '../domain';
 import type { Attempt, Panel } from '../domain';
 import { storyEditor } from './story-editor.svelte';
 import { edit } from './edit.svelte';
@@ -63,6 +63,7 @@ class RunState {
   #active = $state(false);
   #busy = $state(false);
   #error = $state<string | null>(null);
+  #needsModels = $state(false);
   #status = $state<string | null>(null);
   #now = $state(Date.now());
   #wallMs = $state<number | null>(null);
@@ -107,6 +108,10 @@ class RunState {
   }
   get error(): string | null {
     return this.#error;
+  }
+  /** The error says a model pack must be installed first (the view links to Models). */
+  get needsModels(): boolean {
+    return this.#needsModels;
   }
   get status(): string | null {
     return this.#status;
@@ -311,16 +316,19 @@ class RunState {
 
   dismissError(): void {
     this.#error = null;
+    this.#needsModels = false;
   }
 
   async #do(work: () => Promise<void>): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
     this.#error = null;
+    this.#needsModels = false;
     try {
       await work();
     } catch (e) {
       this.#error = userMessage(e);
+      this.#needsModels = needsModels(e);
     } finally {
       this.#busy = false;
     }

@@ -112,8 +112,19 @@ export function migrateAttempt(raw: Attempt): Attempt {
   return raw;
 }
 
-export function migrateSettings(raw: Settings): Settings {
+/** Settings as saved before model packs could be chosen (no `models`). */
+export type SettingsV1 = Omit<Settings, 'schemaVersion' | 'models'> & { schemaVersion: 1 };
+
+export function migrateSettings(raw: SettingsV1 | Settings): Settings {
   assertNotTooNew('settings', raw);
+  if (raw.schemaVersion === 1) {
+    const { schemaVersion: _v, ...rest } = raw;
+    return {
+      ...rest,
+      schemaVersion: SCHEMA_VERSION.settings,
+      models: { activePackId: null, developerTestPacks: false },
+    };
+  }
   return raw;
 }
 
