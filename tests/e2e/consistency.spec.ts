@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
 import { featherMask, featherRadius, rasterizeMask } from '../../src/lib/pipeline/mask';
@@ -142,8 +142,10 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     await createCharacter(page, 'Mira', 'red', 'yellow raincoat', 3);
     await createCharacter(page, 'Tomas', 'black', 'green coat', 11);
     const storyId = await createStory(page);
-    const query = backend === 'wasm' ? '?judge=off&backend=wasm' : '?judge=off';
-    await page.goto(`/${query}#/story/${storyId}`);
+    await reopen(page, `/#/story/${storyId}`, {
+      judgeOff: true,
+      ...(backend === 'wasm' ? { backend: 'wasm' } : {}),
+    });
     await expect(page.getByTestId('generate-panel')).toBeVisible();
 
     // 1. A two-character panel generates: 2 identity + 2 transient + scene encoded, latents stay on the device.

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
 
@@ -149,7 +149,7 @@ test('a three-panel story runs through the gate, resumes after a reload, keeps t
   await setSettings(page, THRESHOLDS);
 
   // 1. Run the story from the story editor's "Run story" button.
-  await page.goto(`/?backend=wasm#/story/${storyId}`);
+  await reopen(page, `/#/story/${storyId}`, { backend: 'wasm' });
   await page.getByRole('link', { name: 'Run story' }).click();
   await expect(page).toHaveURL(new RegExp(`#/run/${storyId}$`));
   await page.getByLabel('Run seed').fill('2024');
@@ -228,7 +228,7 @@ test('a three-panel story runs through the gate, resumes after a reload, keeps t
   await expect(page.getByTestId('timeline-diff').first()).toBeVisible();
 
   // 4. The story view: which panels passed, were repaired, need review.
-  await page.goto(`/?backend=wasm#/story/${storyId}`);
+  await reopen(page, `/#/story/${storyId}`, { backend: 'wasm' });
   const badges = page.getByTestId('panel-status');
   await expect(badges).toHaveCount(3);
   const statuses = await badges.evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.status));

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
 
@@ -131,7 +131,7 @@ test('wasm: a two-character panel is judged in the worker; report stored, shown,
   await createCharacter(page, 'Mira', 3);
   await createCharacter(page, 'Tomas', 11);
   const storyId = await createStory(page);
-  await page.goto(`/?backend=wasm#/story/${storyId}`);
+  await reopen(page, `/#/story/${storyId}`, { backend: 'wasm' });
   await expect(page.getByTestId('judge-empty')).toBeVisible();
 
   // 1. Generate: the worker judges the picture; every check kind is on the report.

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/studio';
 import type { Locator, Page } from '@playwright/test';
 import { makePng, sha256 } from './helpers/png';
 

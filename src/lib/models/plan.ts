@@ -81,6 +81,18 @@ export function featureOf(component: Pick<Component, 'role'>): Feature {
   return ROLE_FEATURE[component.role];
 }
 
+/**
+ * Where the judge runs by default. With shader-f16 the GPU holds the fp16 drawing models (about 2.6 GB
+ * for the default pack) and the fp16 judge (about 1 GB) together. Without it the drawing models are
+ * widened to fp32 (about 5.2 GB of GPU memory): the judge then runs on the CPU with its 8-bit variants
+ * (about 0.5 GB of the wasm heap) so that it never pushes the drawing models out between panels.
+ * See memory.ts for the figures from the manifest.
+ */
+export function preferredDevices(caps: PlanCaps): Partial<Record<Feature, Device>> {
+  if (caps.backend !== 'webgpu') return {};
+  return caps.features.includes('shader-f16') ? {} : { judge: 'wasm' };
+}
+
 /** The device a feature runs on: drawing on the chosen backend, the others where the caller says. */
 export function deviceFor(feature: Feature, input: Pick<PlanInput, 'caps' | 'devices'>): Device {
   const asked = input.devices?.[feature];

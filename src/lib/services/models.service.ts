@@ -35,6 +35,7 @@ import {
   INSTALL_FEATURES,
   openedBytes,
   planPack,
+  preferredDevices,
   type ComponentPlan,
   type PackPlan,
   type PlanInput,
@@ -204,11 +205,12 @@ class ModelsService {
 
   /** The plan input of this page: capabilities and where the judge runs. */
   async planInput(features: readonly Feature[] = INSTALL_FEATURES): Promise<PlanInput> {
-    const caps = await this.probe();
+    const probed = await this.probe();
+    const caps = { backend: probed.backend, features: [...probed.features] };
     const judge = this.#config.judgeDevice;
     return {
-      caps: { backend: caps.backend, features: [...caps.features] },
-      devices: judge ? { judge, plan: judge } : {},
+      caps,
+      devices: judge ? { judge } : preferredDevices(caps),
       features: [...features],
     };
   }

@@ -1,4 +1,5 @@
 import { userMessage } from '../domain';
+import { studio } from './studio.svelte';
 import {
   modelsService,
   type Capabilities,
@@ -128,6 +129,7 @@ class ModelsState {
     try {
       const snapshot = await modelsService.install(packId);
       this.#activePackId = await modelsService.activePackId();
+      void studio.checkPack();
       const status = snapshot.status;
       // One sentence for the whole pack: the faults of many files would bury the one that matters.
       const required = snapshot.faults.filter(
@@ -155,6 +157,7 @@ class ModelsState {
     try {
       await modelsService.setActivePack(packId);
       this.#activePackId = packId;
+      void studio.checkPack();
       this.#say(packId, 'The studio now draws, judges and plans with this pack.');
     } catch (e) {
       this.#say(packId, userMessage(e), 'error');

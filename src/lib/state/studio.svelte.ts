@@ -1,4 +1,6 @@
 import { libraryService } from '../services/library.service';
+import { modelsService } from '../services/models.service';
+import { userMessage } from '../domain';
 import { library } from './library.svelte';
 import { notices } from './notices.svelte';
 import { settings } from './settings.svelte';
@@ -8,7 +10,23 @@ import { storage } from './storage.svelte';
 class Studio {
   #ready = $state(false);
   #failed = $state(false);
+  #pack = $state<{ title: string | null; problem: string | null } | null>(null);
   #unsubscribe: (() => void) | null = null;
+
+  /** The pack the studio draws with and whether it is ready here; null until checked. */
+  get pack(): { title: string | null; problem: string | null } | null {
+    return this.#pack;
+  }
+
+  /** Check the active pack (after the library shows: it probes the GPU and reads the model store). */
+  async checkPack(): Promise<void> {
+    try {
+      const usable = await modelsService.usablePack('draw');
+      this.#pack = { title: usable.pack.title, problem: null };
+    } catch (e) {
+      this.#pack = { title: null, problem: userMessage(e) };
+    }
+  }
 
   get ready(): boolean {
     return this.#ready;
@@ -31,6 +49,7 @@ class Studio {
       this.#ready = true;
       void settings.load();
       void storage.refresh();
+      void this.checkPack();
     } catch (e) {
       this.#failed = true;
       notices.report(e);

@@ -50,11 +50,20 @@ const CORS = {
   'cross-origin-resource-policy': 'cross-origin',
 };
 
-export async function serveHub(target: Page | BrowserContext, pack: Pack): Promise<HubServer> {
+/** Where the forged replica of a pack keeps a file: the Hub's own URL layout under public/models/replica. */
+export const replicaFile = (c: Pack['components'][number], f: { path: string }) =>
+  join(REPO_ROOT, 'public', 'models', 'replica', c.repo, 'resolve', c.revision, f.path);
+
+export async function serveHub(
+  target: Page | BrowserContext,
+  pack: Pack,
+  fileOf: (c: Pack['components'][number], f: { path: string }) => string = (c, f) =>
+    join(REPO_ROOT, 'public', pack.localRoot ?? '', c.id, f.path),
+): Promise<HubServer> {
   const files = new Map<string, { label: string; path: string; size: number }>();
   for (const c of pack.components)
     for (const f of c.files) {
-      const path = join(REPO_ROOT, 'public', pack.localRoot ?? '', c.id, f.path);
+      const path = fileOf(c, f);
       files.set(fileUrl(c, f), { label: `${c.id}/${f.path}`, path, size: f.bytes });
     }
   const log: HubRequest[] = [];
