@@ -3,7 +3,8 @@
  * correct panel gives, and a forgiving parser for what small VLMs actually reply.
  */
 import { EXPRESSIONS, POSES, findTerm } from '../domain';
-import type { CastMember, Character, Panel, RegionBox } from '../domain';
+import type { Character, Panel, RegionBox } from '../domain';
+import { groundingPhrases } from './placement';
 
 export type YesNo = 'yes' | 'no' | 'unclear';
 
@@ -28,34 +29,6 @@ export function countQuestion(n: number): string {
 
 const clean = (s: string) => s.trim().replace(/\s+/g, ' ');
 
-function horizontalPlace(region: RegionBox): string {
-  const centre = region.x + region.w / 2;
-  if (centre < 0.4) return 'on the left';
-  if (centre > 0.6) return 'on the right';
-  return 'in the middle';
-}
-
-/** "the girl with copper bob hair", falling back to the first wardrobe item, then to position. */
-export function describeCharacter(c: Character): string {
-  const who = clean(c.species) || 'person';
-  const hair = clean(c.hair);
-  if (hair) return `the ${who} with ${/\bhair$/i.test(hair) ? hair : `${hair} hair`}`;
-  const first = c.wardrobe[0];
-  if (first) return `the ${who} wearing ${clean(`${first.color} ${first.item}`)}`;
-  return `the ${who}`;
-}
-
-/** Descriptors for the cast; when two would read the same, their positions tell them apart. */
-function descriptors(cast: readonly CastMember[], characters: ReadonlyMap<string, Character>): string[] {
-  const base = cast.map((m) => {
-    const c = characters.get(m.characterId);
-    return c ? describeCharacter(c) : 'the person';
-  });
-  return base.map((d, i) =>
-    base.filter((o) => o === d).length > 1 ? `${d} ${horizontalPlace(cast[i]!.region)}` : d,
-  );
-}
-
 /** "a person standing" → "Is … standing?"; "a person with arms crossed" → "Does … have arms crossed?" */
 function poseQuestion(who: string, check: string): string {
   const rest = check.replace(/^an? person\s+/i, '');
@@ -70,7 +43,7 @@ export function generateChecklist(
   characters: ReadonlyMap<string, Character>,
 ): ChecklistItem[] {
   const items: Omit<ChecklistItem, 'id'>[] = [];
-  const names = descriptors(panel.cast, characters);
+  const names = groundingPhrases(panel.cast, characters);
   panel.cast.forEach((m, i) => {
     const who = names[i]!;
     const expression = findTerm(EXPRESSIONS, m.expression);
