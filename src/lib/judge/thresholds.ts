@@ -10,9 +10,7 @@
  * Unknown keys are ignored (a newer build may have written them); invalid values fall back to
  * the default and are reported by `validateThresholdOverrides`.
  */
-import type { JudgeCheck } from '../domain';
-
-export type CheckKind = JudgeCheck['kind'];
+import type { CheckKind } from '../domain';
 
 export const CHECK_KEYS = [
   'cast',
