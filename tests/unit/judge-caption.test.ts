@@ -84,7 +84,7 @@ describe('findMentions', () => {
     expect(firstMention(c, ['smiling', 'people'])).toBeNull();
     expect(figureMentions(c, new Set(['person']))).toEqual([]);
     expect(figureMentions(c, new Set(['person', 'girl'])).map((m) => m.excerpt)).toEqual([
-      '…The girl is not smiling',
+      'The girl is not smiling',
     ]);
   });
 

@@ -108,7 +108,8 @@ export const REPORT_KINDS: readonly JudgeCheck['kind'][] = [
   'scene',
   'composition',
   'copy-paste',
-  'checklist',
+  'caption',
+  'placement',
 ];
 
 /** The decided reports among attempts, for calibration. */

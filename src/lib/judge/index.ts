@@ -3,7 +3,6 @@ export * from './thresholds';
 export * from './similarity';
 export * from './matching';
 export * from './zero-shot';
-export * from './checklist';
 export * from './mentions';
 export * from './caption';
 export * from './placement';

@@ -258,7 +258,7 @@ function negatedAt(words: readonly CaptionWord[], i: number): boolean {
   return false;
 }
 
-/** The words around `[first, last]` (indices into `words`), in the caption's own spelling. */
+/** The words around `[first, last]` (indices into `words`) in their sentence, in the caption's own spelling. */
 export function excerpt(caption: AnalysedCaption, first: number, last: number): string {
   const { words, text } = caption;
   const sentence = words[first]!.sentence;
@@ -268,7 +268,9 @@ export function excerpt(caption: AnalysedCaption, first: number, last: number): 
   while (b < words.length - 1 && b < last + EXCERPT_CONTEXT && words[b + 1]!.sentence === sentence) b++;
   let s = text.slice(words[a]!.start, words[b]!.end);
   if (s.length > EXCERPT_MAX) s = `${s.slice(0, EXCERPT_MAX - 1)}…`;
-  return `${a > 0 ? '…' : ''}${s}${b < words.length - 1 ? '…' : ''}`;
+  const before = a > 0 && words[a - 1]!.sentence === sentence;
+  const after = b < words.length - 1 && words[b + 1]!.sentence === sentence;
+  return `${before ? '…' : ''}${s}${after ? '…' : ''}`;
 }
 
 /** Every occurrence of `phrase` in the caption, negated ones included, in reading order. */
