@@ -15,12 +15,15 @@
  *     be consistent, not linguistically right.
  *   - Articles, forms of "to be" and possessive pronouns (a, the, is, her, their, …) are skipped
  *     when matching, so "her arms are crossed" matches "arms crossed".
- * A phrase matches a run of consecutive remaining words, whole words only; a `*` in a phrase
- * stands for up to two words ("red * hair" matches "red curly hair").
+ * A phrase matches a run of consecutive remaining words, whole words only, inside one sentence and
+ * not across a comma; a `*` in a phrase stands for up to two words ("red * hair" matches "red
+ * curly hair").
  * A match is negated when one of no / not / without / never / nobody … stands at most three words
  * before it, in the same sentence and not across a comma ("there are no people", "not smiling").
- * Known limits: homographs still meet ("waves" of the sea count as waving), and a mention is not
- * tied to one character when several are in the picture.
+ * Counting (countStatements): a number word or digit, or "a"/"an", at most three words before a
+ * figure noun; lists joined by "and" or commas add up ("a girl and a fox" is 2).
+ * Known limits: homographs and the suffix rules merge some words ("waves" of the sea count as
+ * waving, "site" as "sit"), and a mention is not tied to one character when several are shown.
  */
 
 export interface CaptionWord {
