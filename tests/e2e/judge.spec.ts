@@ -19,10 +19,21 @@ const KINDS = [
   'scene',
   'composition',
   'copy-paste',
-  'checklist',
+  'caption',
+  'placement',
 ];
 /** Checks that refer to one character carry a box. */
-const BOXED = ['cast', 'identity', 'wardrobe', 'pose', 'expression', 'facing', 'copy-paste'];
+const BOXED = [
+  'cast',
+  'identity',
+  'wardrobe',
+  'pose',
+  'expression',
+  'facing',
+  'copy-paste',
+  'caption',
+  'placement',
+];
 
 interface Check {
   id: string;
@@ -155,14 +166,30 @@ test('wasm: a two-character panel is judged in the worker; report stored, shown,
     expect(box.x + box.w, c.id).toBeLessThanOrEqual(1 + 1e-9);
   }
   // Two characters: cast, identity, pose, expression, facing per character.
-  for (const kind of ['cast', 'identity', 'pose', 'expression', 'facing', 'wardrobe', 'copy-paste'])
+  for (const kind of [
+    'cast',
+    'identity',
+    'pose',
+    'expression',
+    'facing',
+    'wardrobe',
+    'copy-paste',
+    'placement',
+  ])
     expect(checks.filter((c) => c.kind === kind && c.id.includes('@')).length, kind).toBeGreaterThanOrEqual(
       2,
     );
-  const vlm = checks.filter((c) => c.kind === 'checklist');
-  expect(vlm.length).toBeGreaterThanOrEqual(4);
-  for (const c of vlm)
-    expect(c.detail).toMatch(/Answer: (yes|no|unclear) \(expected (yes|no)\)\. VLM said: ".*"/);
+  // The VLM: one caption, items looked up in it; each character's descriptor grounded (the twin
+  // writes no <loc_N> tokens, so nothing is located, and that is a finding, not a skip).
+  const caption = checks.filter((c) => c.kind === 'caption');
+  expect(caption.length).toBeGreaterThanOrEqual(4);
+  for (const c of caption)
+    expect(c.detail).toMatch(
+      /^(Mentioned: "|Mentioned only as absent: "|Not mentioned|Says \d|Mentions someone: "|No one is mentioned)/,
+    );
+  const placement = checks.filter((c) => c.kind === 'placement');
+  expect(placement).toHaveLength(2);
+  for (const c of placement) expect(c.detail).toMatch(/^The VLM (located|did not locate) "/);
 
   // Boxes are drawn over the picture; focusing a check highlights its box.
   const withBox = checks.find((c) => c.kind === 'identity' && c.box)!;

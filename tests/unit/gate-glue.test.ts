@@ -440,11 +440,11 @@ describe('the policy on reports like the real judge writes', () => {
     score: 0.5,
   });
 
-  it('repairs a hard local failure locally although an unclear VLM answer (soft) failed too', () => {
+  it('repairs a hard local failure locally although a soft VLM caption check failed too', () => {
     const r = frown;
     const withVlm = {
       ...r,
-      checks: [...r.checks, soft('checklist#0', 'checklist'), soft('composition#shot', 'composition')],
+      checks: [...r.checks, soft('caption#count', 'caption'), soft('composition#shot', 'composition')],
     };
     expect(decideOn(withVlm)).toBe('local-edit');
   });

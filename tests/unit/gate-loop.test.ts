@@ -277,7 +277,7 @@ describe('gate loop', () => {
     const kinds: Partial<JudgeCheck>[] = [
       { kind: 'expression', box },
       { kind: 'identity' },
-      { kind: 'checklist', characterId: null },
+      { kind: 'caption', characterId: null },
       { kind: 'copy-paste', characterId: null },
       { kind: 'cast' },
     ];

@@ -206,21 +206,45 @@ export const GenerationParameters = z.object({
 });
 export type GenerationParameters = z.infer<typeof GenerationParameters>;
 
+export const CHECK_KINDS = [
+  'cast',
+  'count',
+  'identity',
+  'wardrobe',
+  'pose',
+  'expression',
+  'facing',
+  'scene',
+  'composition',
+  'copy-paste',
+  'caption',
+  'placement',
+  // Yes/no questions to Florence-2, which has no question-answering task; no longer written,
+  // kept so that attempts judged before the caption checks still load.
+  'checklist',
+] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+/** Each kind in words, for the report. */
+export const CHECK_KIND_LABELS: Readonly<Record<CheckKind, string>> = {
+  cast: 'character found',
+  count: 'number of characters',
+  identity: 'identity',
+  wardrobe: 'clothing colours',
+  pose: 'pose',
+  expression: 'expression',
+  facing: 'facing',
+  scene: 'scene',
+  composition: 'composition',
+  'copy-paste': 'not pasted from a template',
+  caption: 'mentioned in the VLM caption',
+  placement: 'located by the VLM where planned',
+  checklist: 'VLM yes/no question (older report)',
+};
+
 export const JudgeCheck = z.object({
   id: z.string(),
-  kind: z.enum([
-    'cast',
-    'count',
-    'identity',
-    'wardrobe',
-    'pose',
-    'expression',
-    'facing',
-    'scene',
-    'composition',
-    'copy-paste',
-    'checklist',
-  ]),
+  kind: z.enum(CHECK_KINDS),
   label: z.string(),
   characterId: id.nullable(),
   score: z.number(),

@@ -2,7 +2,7 @@
  * The judge's real ports, through transformers.js on the pack's own files:
  *   detector            AutoProcessor + OwlViTForObjectDetection, post_process_object_detection
  *   image / text embed  AutoProcessor + CLIPVisionModelWithProjection, AutoTokenizer + CLIPTextModelWithProjection
- *   vlm                 AutoProcessor + Florence2ForConditionalGeneration, generate() greedy, few tokens
+ *   vlm                 AutoProcessor + Florence2ForConditionalGeneration: caption and phrase grounding (florence.ts)
  * Each model loads on first use and is kept until dispose(). Runs are queued on the runtime's one
  * chain (ORT is not re-entrant), shared with the engine's sessions.
  */
@@ -16,11 +16,13 @@ import {
   RawImage,
 } from '@huggingface/transformers';
 import { StoryLoomError } from '../domain/errors';
-import type { Detection, Detector, ImageEmbedder, ImageLike, JudgePorts, TextEmbedder, Vlm } from '../judge';
+import type { Detection, Detector, ImageEmbedder, ImageLike, JudgePorts, TextEmbedder } from '../judge';
 import { cornersToBox, l2normalize, rgbOf } from '../judge/glue';
 import type { Pack } from '../models/manifest';
 import { planComponent, type ComponentPlan, type PlanInput } from '../models/plan';
 import { packComponent, type PackComponent } from '../pipeline/contracts';
+import { florenceVlm } from './florence';
+import type { FlorenceModel, FlorenceProcessor } from './florence';
 import { configureRuntime } from './ort-env';
 import { serial } from './session';
 import { loadError, registerPackComponent } from './judge-files';
@@ -30,8 +32,9 @@ export interface JudgePortsOptions {
   planInput?: PlanInput;
   /** Detections below this score are dropped before they leave the port. */
   minScore?: number;
-  /** Tokens the VLM may write per answer. */
-  maxNewTokens?: number;
+  /** Tokens the VLM may write for the caption, and for each grounded phrase. */
+  captionTokens?: number;
+  groundingTokens?: number;
 }
 
 /** What transformers.js returns, as far as we read it. */
@@ -43,9 +46,6 @@ interface Disposable {
   dispose(): Promise<unknown>;
 }
 type Model = Disposable & ((inputs: Record<string, unknown>) => Promise<Record<string, TensorLike>>);
-interface GenerativeModel extends Disposable {
-  generate(inputs: Record<string, unknown>): Promise<TensorLike>;
-}
 type Tokenize = (texts: string[], options: Record<string, unknown>) => Record<string, unknown>;
 interface OwlImageProcessor {
   (image: RawImage): Promise<Record<string, unknown>>;
@@ -59,10 +59,6 @@ interface OwlImageProcessor {
   ): Array<{ boxes: number[][]; classes: number[]; scores: number[] }>;
 }
 type ImageProcessor = (image: RawImage) => Promise<Record<string, unknown>>;
-interface VlmProcessor {
-  (image: RawImage, text: string): Promise<Record<string, unknown>>;
-  batch_decode(ids: TensorLike, options: { skip_special_tokens: boolean }): string[];
-}
 
 /** One lazily loaded model: loads once, concurrent callers share the load, dispose releases it. */
 class Lazy<T extends object> {
@@ -105,7 +101,6 @@ export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): L
   configureRuntime();
   const planInput = options.planInput ?? { caps: { backend: 'wasm' as const, features: [] } };
   const minScore = options.minScore ?? 0.01;
-  const maxNewTokens = options.maxNewTokens ?? 8;
   const plans = new Map<string, ComponentPlan>();
   // A component this machine cannot run is left out: its checks say "not run" and why.
   const pcOf = (role: string): PackComponent | null => {
@@ -233,26 +228,21 @@ export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): L
     const florence = lazy(
       vlmPc,
       async (id) => ({
-        processor: (await AutoProcessor.from_pretrained(id)) as unknown as VlmProcessor,
+        processor: (await AutoProcessor.from_pretrained(id)) as unknown as FlorenceProcessor<RawImage>,
         model: (await Florence2ForConditionalGeneration.from_pretrained(
           id,
           modelOptions(vlmPc),
-        )) as unknown as GenerativeModel,
+        )) as unknown as Disposable & FlorenceModel,
       }),
       (v) => v.model.dispose(),
     );
-    const vlm: Vlm = {
-      async ask(image, question) {
-        const { processor, model } = await florence.get();
-        const inputs = await processor(toRaw(image), question);
-        // generate() runs several sessions in turn; the whole call holds the queue.
-        const ids = await serial(() =>
-          model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false }),
-        );
-        return processor.batch_decode(ids, { skip_special_tokens: true })[0]?.trim() ?? '';
-      },
-    };
-    ports.vlm = vlm;
+    ports.vlm = florenceVlm({
+      load: () => florence.get(),
+      toImage: toRaw,
+      run: serial,
+      captionTokens: options.captionTokens ?? 64,
+      groundingTokens: options.groundingTokens ?? 32,
+    });
   }
   return ports;
 }
