@@ -12,6 +12,7 @@ import {
   validatePack,
   type Pack,
 } from '../../src/lib/models/manifest.ts';
+import { variantOn } from '../../src/lib/models/plan.ts';
 
 const root = join(import.meta.dirname, '../..');
 const raw = async (name: string) => JSON.parse(await readFile(join(root, 'models', `${name}.json`), 'utf8'));
@@ -45,11 +46,20 @@ describe('pack manifests', () => {
   test('every tiny twin has the layout and the contract of its real component', async () => {
     const def = validatePack(await raw('default-pack'));
     const tiny = validatePack(await raw('tiny-pack'));
+    // A graph file is named <session><dtype suffix>.onnx (transformers.js): the twins are fp32,
+    // the real component may publish only q4 or fp16 files of the same session.
+    const session = (path: string) =>
+      path.replace(/(_fp16|_q4f16|_q4|_quantized|_int8|_uint8|_bnb4)?\.onnx$/, '');
     for (const twin of tiny.components) {
       const real = def.components.find((c) => c.id === twin.id);
       expect(real?.role, twin.id).toBe(twin.role);
       const realPaths = new Set(real?.files.map((f) => f.path));
-      for (const f of twin.files) expect(realPaths.has(f.path), `${twin.id}/${f.path}`).toBe(true);
+      const realSessions = new Set(real?.graphs.flatMap((g) => g.variants.map((v) => session(v.file))));
+      const twinGraphFiles = new Set(twin.graphs.flatMap((g) => g.variants.map((v) => v.file)));
+      for (const f of twin.files)
+        if (twinGraphFiles.has(f.path))
+          expect(realSessions.has(session(f.path)), `${twin.id}/${f.path} (session)`).toBe(true);
+        else expect(realPaths.has(f.path), `${twin.id}/${f.path}`).toBe(true);
       for (const g of twin.graphs) {
         const rg = real?.graphs.find((x) => x.id === g.id);
         expect(rg?.inputs, `${twin.id}/${g.id} inputs`).toEqual(g.inputs);
@@ -72,7 +82,7 @@ describe('pack manifests', () => {
     const unet = pack.components.find((c) => c.role === 'unet');
     if (!unet) throw new Error('no unet');
     expect(fileUrl(unet, { path: 'unet/model.onnx' })).toBe(
-      'https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/main/unet/model.onnx',
+      'https://huggingface.co/schmuell/sd-turbo-ort-web/resolve/ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1/unet/model.onnx',
     );
     const tiny = validatePack(await raw('tiny-pack'));
     const clip = tiny.components.find((c) => c.id === 'image-text-encoder');
@@ -97,9 +107,13 @@ describe('pack manifests', () => {
     expect(withF16).toContain('onnx/text_model_fp16.onnx');
     expect(withF16).toContain('tokenizer.json');
     expect(withF16).not.toContain('onnx/text_model.onnx');
+    // SD-Turbo is published in fp16 only: without shader-f16 WebGPU widens it at install; WASM cannot draw.
     const unet = pack.components.find((c) => c.role === 'unet')?.graphs[0];
     if (!unet) throw new Error('no unet');
-    expect(chooseVariant(unet, [])).toBeUndefined();
+    expect(variantOn(unet, 'webgpu', ['shader-f16'])?.dtype).toBe('fp16');
+    expect(variantOn(unet, 'webgpu', [])).toMatchObject({ dtype: 'fp32', derive: 'widen-fp16' });
+    expect(variantOn(unet, 'wasm', ['shader-f16'])).toBeUndefined();
+    expect(variantOn(text, 'wasm', [])?.dtype).toBe('q8');
   });
 
   test('packBytes sums every file, or what one adapter downloads', () => {
