@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { REPLICATED_PACK, REPO_ROOT } from '../../models/forge/index.ts';
 import { decodeModel, ELEM_TYPE, type DecodedModel } from '../../models/forge/onnx.ts';
 import { REPLICA_MANIFEST, REPLICA_TITLE_SUFFIX, replicaPath } from '../../models/forge/replica.ts';
+import { FLORENCE_TASKS } from '../../models/forge/vlm-twin.ts';
 import {
   validatePack,
   type Component,
@@ -106,6 +107,35 @@ describe('the replica manifest', () => {
     expect(stamped.has(REPLICA_MANIFEST)).toBe(true);
     for (const c of replica.components)
       for (const f of c.files) expect(stamped.has(replicaPath(c, f.path)), f.path).toBe(true);
+  });
+});
+
+describe('replica configs', () => {
+  const json = async (id: string, path: string) => {
+    const c = replica.components.find((x) => x.id === id);
+    if (!c) throw new Error(`no ${id}`);
+    return JSON.parse(await readFile(replicaFilePath(c, path), 'utf8')) as Record<string, unknown>;
+  };
+
+  test('Florence-2 carries the real task tables; no config pins a dtype the real repo may not have', async () => {
+    const pre = await json('vlm-judge', 'preprocessor_config.json');
+    expect(pre).toMatchObject(FLORENCE_TASKS);
+    expect(Object.keys(pre.tasks_answer_post_processing_type as object)).toHaveLength(15);
+    expect(pre).toMatchObject({ processor_class: 'Florence2Processor', size: { height: 768, width: 768 } });
+    for (const id of ['vlm-judge', 'planner-llm', 'image-text-encoder', 'detector'])
+      expect(await json(id, 'config.json'), id).not.toHaveProperty(['transformers.js_config']);
+  });
+
+  test('CLIP and OWL-ViT configs name the real model types and image sizes of the manifest', async () => {
+    for (const [id, type, size] of [
+      ['image-text-encoder', 'clip', 224],
+      ['detector', 'owlvit', 768],
+    ] as const) {
+      expect((await json(id, 'config.json')).model_type, id).toBe(type);
+      const pre = await json(id, 'preprocessor_config.json');
+      expect(pre.crop_size, id).toEqual({ height: size, width: size });
+      expect(replica.components.find((c) => c.id === id)?.image?.size).toBe(size);
+    }
   });
 });
 
