@@ -105,6 +105,8 @@ export interface NodeSpec {
   outputs: string[];
   name: string;
   attrs?: Record<string, AttrValue>;
+  /** Operator domain; empty for the default ONNX domain, e.g. 'com.microsoft' for contrib ops. */
+  domain?: string;
 }
 export interface ValueSpec {
   name: string;
@@ -175,6 +177,7 @@ function graphProto(graph: GraphSpec): object {
       input: n.inputs,
       output: n.outputs,
       attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+      ...(n.domain ? { domain: n.domain } : {}),
     })),
     initializer: graph.inits.map(tensorProto),
     input: graph.inputs.map(valueInfo),
@@ -183,18 +186,61 @@ function graphProto(graph: GraphSpec): object {
   };
 }
 
+/** Every non-default operator domain used by the graph or its subgraphs, sorted. */
+function domains(graph: GraphSpec, found = new Set<string>()): Set<string> {
+  for (const n of graph.nodes) {
+    if (n.domain) found.add(n.domain);
+    for (const v of Object.values(n.attrs ?? {}))
+      if (typeof v === 'object' && !Array.isArray(v) && 'graph' in v) domains(v.graph, found);
+  }
+  return found;
+}
+
 /** Serialises a graph to ONNX bytes; the same spec always gives the same bytes. */
 export function encodeModel(graph: GraphSpec, docString = ''): Uint8Array {
+  // Contrib-op domains (com.microsoft) are version 1; graphs without them keep their exact bytes.
+  const extra = [...domains(graph)].sort().map((domain) => ({ domain, version: 1 }));
   const model = {
     ir_version: IR_VERSION,
     producer_name: 'storyloom-forge',
     producer_version: '1',
     model_version: 1,
     doc_string: docString,
-    opset_import: [{ domain: '', version: OPSET }],
+    opset_import: [{ domain: '', version: OPSET }, ...extra],
     graph: graphProto(graph),
   };
   const problem = ModelProto.verify(model);
   if (problem) throw new Error(`forge: bad ModelProto: ${problem}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** Parses ONNX bytes with the same schema subset (for tests that look inside forged files). */
+export function decodeModel(bytes: Uint8Array): DecodedModel {
+  return ModelProto.toObject(ModelProto.decode(bytes), {
+    longs: Number,
+    bytes: Array,
+    defaults: false,
+  }) as DecodedModel;
+}
+
+interface DecodedValue {
+  name: string;
+  type: { tensor_type: { elem_type: number } };
+}
+interface DecodedNode {
+  op_type: string;
+  input: string[];
+  output: string[];
+  domain?: string;
+  attribute?: { name: string; i?: number; type?: number }[];
+}
+interface DecodedGraph {
+  node: DecodedNode[];
+  initializer: { name: string; data_type: number; dims?: number[] }[];
+  input: DecodedValue[];
+  output: DecodedValue[];
+}
+export interface DecodedModel {
+  opset_import: { domain?: string; version: number }[];
+  graph: DecodedGraph;
 }

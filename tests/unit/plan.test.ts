@@ -2,6 +2,8 @@
  * The one variant decision (plan.ts): which device each feature runs on, which variant of each graph
  * it opens, what is downloaded, and what a widened variant opens.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { validatePack, type Pack } from '../../src/lib/models/manifest';
 import {
@@ -10,6 +12,7 @@ import {
   featureBlocker,
   openedBytes,
   planPack,
+  preferredDevices,
   widenedDataName,
   widenedPath,
   type PlanInput,
@@ -138,5 +141,40 @@ describe('the variant decision', () => {
     expect(files.find((f) => f.componentId === 'llm')?.optional).toBe(true);
     expect(files.find((f) => f.componentId === 'clip')?.optional).toBe(false);
     expect(files.find((f) => f.componentId === 'llm')?.feature).toBe('plan');
+  });
+});
+
+describe('the default pack on each kind of machine', () => {
+  const def = validatePack(JSON.parse(readFileSync(join(import.meta.dirname, '../../models/default-pack.json'), 'utf8')));
+  const chosen = (input: PlanInput) =>
+    Object.fromEntries(
+      planPack(def, { ...input, devices: preferredDevices(input.caps) }).components.map((c) => [
+        c.component.id,
+        c.unavailable ? 'unavailable' : c.graphs.map((g) => `${g.variant.dtype}${g.variant.derive ? '*' : ''}@${c.device}`).join(' '),
+      ]),
+    );
+
+  test('WebGPU with shader-f16: fp16 everywhere it is published, the judge on the GPU', () => {
+    const c = chosen(F16);
+    expect(c.unet).toBe('fp16@webgpu');
+    expect(c['image-text-encoder']).toBe('fp16@webgpu fp16@webgpu');
+    expect(c['vlm-judge']).toBe('fp16@webgpu fp16@webgpu q4@webgpu q4@webgpu');
+    expect(c['planner-llm']).toBe('q4f16@webgpu');
+  });
+
+  test('WebGPU without shader-f16: SD widened at install, the judge on the CPU in 8 bits', () => {
+    const c = chosen(NO_F16);
+    expect(c.unet).toBe('fp32*@webgpu');
+    expect(c['text-encoder']).toBe('fp32*@webgpu');
+    expect(c['vae-decoder']).toBe('fp32*@webgpu');
+    expect(c['image-text-encoder']).toBe('q8@wasm q8@wasm');
+    expect(c.detector).toBe('q8@wasm');
+    expect(c['planner-llm']).toBe('q4@webgpu');
+  });
+
+  test('WASM only: no drawing (the widened UNet does not fit the wasm heap beside anything), the judge runs', () => {
+    const plan = planPack(def, WASM);
+    expect(featureBlocker(def, plan, 'draw')).toMatch(/cannot run on the CPU \(WASM\)/);
+    expect(featureBlocker(def, plan, 'judge')).toBeNull();
   });
 });

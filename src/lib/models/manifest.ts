@@ -158,9 +158,11 @@ export const Verification = z.object({
 export type Verification = z.infer<typeof Verification>;
 
 /**
- * What each field rests on: a key is a field path inside the component ("repo", "files.unet/model.onnx.bytes",
- * "graphs.unet.inputs", a prefix covers every field below it) and a value is the source it was read
- * from, or "unverified: why" for what could not be confirmed.
+ * What each field rests on: a key is a field path inside the component ("repo",
+ * "files[unet/model.onnx].bytes", "graphs[unet].inputs[sample]", "graphs[unet].variants[fp32]",
+ * "scheduler.timestepSpacing"; a key covers every field below it) and a value is the source it was
+ * read from, or "unverified: why" for what could not be confirmed. The syntax and the check that
+ * every fact is covered live in evidence.ts.
  */
 export const Evidence = z.record(z.string().min(1), z.string().min(1));
 export type Evidence = z.infer<typeof Evidence>;
