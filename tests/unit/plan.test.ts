@@ -145,12 +145,16 @@ describe('the variant decision', () => {
 });
 
 describe('the default pack on each kind of machine', () => {
-  const def = validatePack(JSON.parse(readFileSync(join(import.meta.dirname, '../../models/default-pack.json'), 'utf8')));
+  const def = validatePack(
+    JSON.parse(readFileSync(join(import.meta.dirname, '../../models/default-pack.json'), 'utf8')),
+  );
   const chosen = (input: PlanInput) =>
     Object.fromEntries(
       planPack(def, { ...input, devices: preferredDevices(input.caps) }).components.map((c) => [
         c.component.id,
-        c.unavailable ? 'unavailable' : c.graphs.map((g) => `${g.variant.dtype}${g.variant.derive ? '*' : ''}@${c.device}`).join(' '),
+        c.unavailable
+          ? 'unavailable'
+          : c.graphs.map((g) => `${g.variant.dtype}${g.variant.derive ? '*' : ''}@${c.device}`).join(' '),
       ]),
     );
 

@@ -34,6 +34,8 @@ export interface HubFaults {
   ignoreRange: boolean;
   /** Wait before answering each file (lets a test see the bar move). */
   delayMs: number;
+  /** labels the Hub does not have (HTTP 404, as for a file a repository never published). */
+  missing: Set<string>;
 }
 
 export interface HubServer {
@@ -67,7 +69,13 @@ export async function serveHub(
       files.set(fileUrl(c, f), { label: `${c.id}/${f.path}`, path, size: f.bytes });
     }
   const log: HubRequest[] = [];
-  const faults: HubFaults = { cutOnce: new Map(), corrupt: new Set(), ignoreRange: false, delayMs: 0 };
+  const faults: HubFaults = {
+    cutOnce: new Map(),
+    corrupt: new Set(),
+    ignoreRange: false,
+    delayMs: 0,
+    missing: new Set(),
+  };
 
   const handler = async (route: Route) => {
     const request = route.request();
@@ -76,10 +84,18 @@ export async function serveHub(
         status: 204,
         headers: { ...CORS, 'access-control-allow-methods': 'GET, HEAD' },
       });
-    const file = files.get(request.url().split('?')[0] ?? '');
+    const known = files.get(request.url().split('?')[0] ?? '');
+    const file = known && !faults.missing.has(known.label) ? known : undefined;
     const range = (await request.headerValue('range')) ?? null;
     if (!file) {
-      log.push({ label: request.url(), method: request.method(), range, status: 404, bytes: 0, size: 0 });
+      log.push({
+        label: known?.label ?? request.url(),
+        method: request.method(),
+        range,
+        status: 404,
+        bytes: 0,
+        size: 0,
+      });
       return route.fulfill({ status: 404, headers: CORS, body: 'Entry not found' });
     }
     if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
