@@ -43,7 +43,8 @@ function variantOf(component: Component, path: string): { graph: Graph; dtype: s
   return undefined;
 }
 
-function onnxFile(component: Component, graph: Graph, dtype: string): Uint8Array {
+/** The replica's bytes of one graph of a component in a precision (tests forge the fp32 reference with it). */
+export function onnxFile(component: Component, graph: Graph, dtype: string): Uint8Array {
   const key = `${component.id}/${graph.id}`;
   const twin = TWINS[key];
   if (!twin) throw new Error(`forge: no twin for ${key}`);

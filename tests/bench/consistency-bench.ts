@@ -16,6 +16,7 @@ import { launchFreshBrowser } from './browser';
 import type { BrowserContext, Page } from '@playwright/test';
 import { makePng } from '../e2e/helpers/png';
 import { median, type BenchContext, type Figures, type Measure } from './measure';
+import { reopen, TINY } from '../e2e/helpers/hooks';
 
 export interface ConsistencyFigures extends Figures {
   localEditCostRatio: number;
@@ -99,7 +100,7 @@ export async function measureConsistency(
   const page = await browser.newPage();
   try {
     const storyId = await setUp(page, baseUrl);
-    await page.goto(`${baseUrl}/?unetPack=bench&judge=off#/story/${storyId}`);
+    await reopen(page, `${baseUrl}/#/story/${storyId}`, { ...TINY, unetPack: 'bench', judgeOff: true });
     // Cycles of 1, 2 and 3 characters and a local edit, interleaved so that each cycle's ratios see
     // the same machine load (the figures are medians of per-cycle ratios); the first cycle is cold.
     const cycles: { one: number; edit: number; two: number; three: number }[] = [];

@@ -21,6 +21,7 @@ import { engineBench } from './engine-bench';
 import { judgeBench } from './judge-bench';
 import { gateBench } from './gate-bench';
 import { consistencyBench } from './consistency-bench';
+import { packBench } from './pack-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { buildApp, buildSeedBundle, startServer } from './server';
 
@@ -31,6 +32,7 @@ const MEASURES: Measure[] = [
   judgeBench,
   gateBench,
   consistencyBench,
+  packBench,
 ];
 
 function option(name: string): string | undefined {

@@ -5,6 +5,8 @@
  * files. A 404 on an optional file leaves the pack ready and says what is missing; one on a required
  * file names it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, test } from 'vitest';
 import { encodeModel, type GraphSpec } from '../../models/forge/onnx.ts';
@@ -13,8 +15,9 @@ import { PackDownloader } from '../../src/lib/models/downloader';
 import { fileUrl, validatePack, type Pack } from '../../src/lib/models/manifest';
 import { loadGraphFiles, openedPaths } from '../../src/lib/models/open';
 import { packFiles } from '../../src/lib/models/pack-files';
-import { planPack, type PlanInput } from '../../src/lib/models/plan';
+import { INSTALL_FEATURES, planPack, preferredDevices, type PlanInput } from '../../src/lib/models/plan';
 import { halfToFloat } from '../../src/lib/models/widen';
+import { ensureForged } from '../helpers/forge';
 import { MemoryStorage } from '../helpers/memory-storage';
 
 ort.env.wasm.numThreads = 1;
@@ -231,4 +234,47 @@ describe('installing a pack', () => {
     if (snapshot.status.kind === 'failed')
       expect(snapshot.status.message).toMatch(/unet\/unet\/model\.onnx is not in its repository on the Hub/);
   });
+});
+
+describe('the default pack (its replica) on each kind of machine', () => {
+  const root = join(import.meta.dirname, '../../public/models/replica');
+  const replica = () => validatePack(JSON.parse(readFileSync(join(root, 'default-pack.json'), 'utf8')));
+  const servedReplica = (pack: Pack) => {
+    const served = new Map<string, Uint8Array>();
+    for (const c of pack.components)
+      for (const f of c.files)
+        served.set(
+          fileUrl(c, f),
+          new Uint8Array(readFileSync(join(root, c.repo, 'resolve', c.revision, f.path))),
+        );
+    return served;
+  };
+
+  test.each([
+    ['WebGPU with shader-f16', F16],
+    ['WebGPU without shader-f16', NO_F16],
+    ['WASM only', { caps: { backend: 'wasm', features: [] } } as PlanInput],
+  ])(
+    '%s: the files stored are exactly the files every session opens',
+    async (_name, caps) => {
+      await ensureForged();
+      const pack = replica();
+      const input: PlanInput = { ...caps, devices: preferredDevices(caps.caps), features: INSTALL_FEATURES };
+      const { storage, plan, snapshot } = await install(pack, servedReplica(pack), input);
+      expect(snapshot.status.kind).toBe('verified');
+      const reader = { storage, origin: null };
+      const opened = new Set<string>();
+      for (const cp of plan.components) {
+        if (cp.unavailable) continue;
+        // Config, tokenizer and processor files are read by the tokenizer and transformers.js.
+        for (const p of cp.download)
+          if (!cp.graphs.some((g) => g.download.includes(p))) opened.add(`${cp.component.id}/${p}`);
+        for (const g of cp.graphs)
+          for (const p of await openedPaths(reader, pack, cp, g)) opened.add(`${cp.component.id}/${p}`);
+      }
+      expect(storage.stored(pack.id)).toEqual([...opened].sort());
+      expect(snapshot.files.some((f) => f.label.startsWith('planner-llm/'))).toBe(false);
+    },
+    120_000,
+  );
 });

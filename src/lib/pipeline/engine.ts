@@ -7,6 +7,7 @@
 import { EncoderCache } from '../prompt/encoder-cache';
 import type { PackComponent, TextEncoderContract } from './contracts';
 import { GpuOps, type HelperLoader } from './gpu-ops';
+import { adaptNames } from './session-names';
 import { guidedGenerate, type GuidedRequest, type GuidedResult } from './image-to-image';
 import { maskedEdit, type MaskedEditRequest, type MaskedEditResult } from './masked-edit';
 import {
@@ -177,8 +178,8 @@ export class DiffusionEngine {
   }
 
   async #session(pc: PackComponent): Promise<EngineSession> {
-    if (!pc.component.graphs[0])
-      throw new EngineError('invalid-input', `${pc.component.title} lists no ONNX graph.`);
+    const graph = pc.component.graphs[0];
+    if (!graph) throw new EngineError('invalid-input', `${pc.component.title} lists no ONNX graph.`);
     const planned = await this.#deps.files.graph(pc);
     const key = `${pc.packId}/${planned.key}`;
     this.#pinned.add(key);
@@ -192,9 +193,8 @@ export class DiffusionEngine {
     this.#sessionLoads++;
     const session = planned
       .load()
-      .then(({ model, externalData }) =>
-        this.#deps.runtime.createSession(model, planned.label, externalData),
-      );
+      .then(({ model, externalData }) => this.#deps.runtime.createSession(model, planned.label, externalData))
+      .then((s) => adaptNames(s, graph));
     const entry: Loaded = { key, bytes, session, lastUsed: ++this.#clock };
     this.#loaded.set(key, entry);
     session.catch(() => this.#loaded.delete(key));
