@@ -42,7 +42,9 @@ describe('the replica SD graphs, widened', () => {
       const graph = c.graphs[0]!;
       const fp16 = graph.variants.find((v) => v.dtype === 'fp16')!;
       const widened = await widen(new Uint8Array(await readFile(replicaFilePath(c, fp16.file))), fp16.file);
-      const session = await ort.InferenceSession.create(widened.model, { externalData: widened.externalData });
+      const session = await ort.InferenceSession.create(widened.model, {
+        externalData: widened.externalData,
+      });
       for (const input of session.inputMetadata)
         if (input.isTensor && input.type.startsWith('float')) expect(input.type).toBe('float32');
       const reference = await ort.InferenceSession.create(onnxFile(c, graph, 'fp32'));
@@ -54,7 +56,9 @@ describe('the replica SD graphs, widened', () => {
         diff = Math.max(diff, maxDiff(a[out.name]!, b[out.name]!));
         scale = Math.max(scale, ...Array.from(b[out.name]!.data as Float32Array, Math.abs));
       }
-      console.log(`widen-replica ${id}: max abs diff ${diff.toExponential(3)} (outputs up to ${scale.toFixed(3)})`);
+      console.log(
+        `widen-replica ${id}: max abs diff ${diff.toExponential(3)} (outputs up to ${scale.toFixed(3)})`,
+      );
       // fp16 keeps 11 significant bits: the weights' rounding moves outputs by about 1e-3 of their size.
       expect(diff).toBeLessThan(Math.max(1e-3, 5e-3 * scale));
       expect(diff).toBeGreaterThan(0);
