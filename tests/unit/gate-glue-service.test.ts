@@ -22,6 +22,9 @@ const h = vi.hoisted(() => ({
 vi.mock('../../src/lib/services/engine.service', () => ({
   engineService: {
     attemptsDb: () => h.db,
+    figures: async () => [],
+    manualTurn: async () => undefined,
+    setRunReporter: () => undefined,
     drawingPacks: async () => ({
       pack: {
         id: 'tiny',
@@ -42,6 +45,8 @@ vi.mock('../../src/lib/services/engine.service', () => ({
 }));
 vi.mock('../../src/lib/services/library.service', () => ({
   libraryService: {
+    db: () => h.db,
+    changed: () => undefined,
     getStory: async () => (h.story ? { story: h.story, panels: h.panels } : undefined),
     getCharacter: async () => undefined,
     getImage: async () => undefined,
@@ -168,7 +173,7 @@ describe('the gate service', () => {
       expect(attempts[0]!.createdAt).toBeGreaterThan(1e12);
       expect((await store.getImage(db, attempts[0]!.imageId!))?.blob.size).toBe(3);
       const panel = store.fromStoredPanel((await db.get(store.STORE.panels, p.id))!);
-      expect(panel).toMatchObject({ status: 'accepted', acceptedAttemptId: attemptId(p.id, 0) });
+      expect(panel).toMatchObject({ status: 'passed', acceptedAttemptId: attemptId(p.id, 0) });
     }
   });
 

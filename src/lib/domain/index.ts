@@ -2,3 +2,4 @@ export * from './vocabulary';
 export * from './schema';
 export * from './errors';
 export * from './factories';
+export * from './panel-status';

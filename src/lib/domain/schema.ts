@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StoryLoomError } from './errors';
+import { PANEL_STATUSES } from './panel-status';
 import {
   CAMERA_ANGLES,
   EXPRESSIONS,
@@ -16,7 +17,7 @@ import type { Term } from './vocabulary';
 export const SCHEMA_VERSION = {
   character: 2,
   story: 1,
-  panel: 1,
+  panel: 2,
   attempt: 1,
   settings: 2,
 } as const;
@@ -137,7 +138,6 @@ export const DialogueLine = z.object({
 });
 export type DialogueLine = z.infer<typeof DialogueLine>;
 
-export const PANEL_STATUSES = ['draft', 'queued', 'generating', 'needs-review', 'accepted'] as const;
 export const PanelStatus = z.enum(PANEL_STATUSES);
 export type PanelStatus = z.infer<typeof PanelStatus>;
 

@@ -111,15 +111,9 @@ export const withProposals = (
 ): Record<string, number> => applyProposals(overrides, proposals);
 
 class JudgeService {
-  #db: Promise<store.StoryLoomDB> | null = null;
-
+  /** The page's one database connection (the library service owns it). */
   #connection(): Promise<store.StoryLoomDB> {
-    this.#db ??= store.openStoryLoomDB(store.DB.name, {
-      onStale: () => (this.#db = null),
-      onTerminated: () => (this.#db = null),
-    });
-    this.#db.catch(() => (this.#db = null));
-    return this.#db;
+    return libraryService.db();
   }
 
   /** A panel's attempts in the order they were made, with their reports. */
@@ -145,7 +139,13 @@ class JudgeService {
         'invalid-input',
         'This attempt has no judge report to decide on; judge it first.',
       );
-    return store.recordDecision(db, attemptId, withDecision(attempt.report, decision, Date.now()));
+    const result = await store.recordDecision(
+      db,
+      attemptId,
+      withDecision(attempt.report, decision, Date.now()),
+    );
+    libraryService.changed('panel', attempt.panelId);
+    return result;
   }
 
   /** Propose thresholds from every decided report in the library. */

@@ -38,6 +38,7 @@ class GenerateState {
   #error = $state<string | null>(null);
   #needsModels = $state(false);
   #status = $state<string | null>(null);
+  #waiting = $state<string | null>(null);
   #last = $state.raw<LastRun | null>(null);
   #panelId = $state<string | null>(null);
   #controller: AbortController | null = null;
@@ -83,6 +84,10 @@ class GenerateState {
   get status(): string | null {
     return this.#status;
   }
+  /** What this Generate waits for (the run's current attempt), or null. */
+  get waiting(): string | null {
+    return this.#waiting;
+  }
   get last(): LastRun | null {
     return this.#last;
   }
@@ -125,14 +130,18 @@ class GenerateState {
     this.#controller = controller;
     const seed = this.#seed;
     try {
-      const result = await engineService.generatePanel(
+      const result = await engineService.attempt(
         {
           story: $state.snapshot(story) as Story,
           panel: $state.snapshot(panel) as Panel,
           seed,
           referenceStrength: this.#referenceStrength,
         },
-        { signal: controller.signal, onProgress: this.#onProgress },
+        {
+          signal: controller.signal,
+          onProgress: this.#onProgress,
+          onWait: (waiting) => (this.#waiting = waiting),
+        },
       );
       this.#phase = 'saving';
       if (this.#imageUrl) URL.revokeObjectURL(this.#imageUrl);
@@ -142,13 +151,14 @@ class GenerateState {
         imageId: result.attempt.imageId,
         index: result.attempt.index,
         seed: result.attempt.seed,
-        backend: result.backend,
-        encoderRuns: result.encoderRuns,
-        encoderHits: result.encoderHits,
-        latentReadbacks: result.readbacks.latent,
-        totalMs: result.attempt.timings.totalMs ?? 0,
+        backend: result.facts.backend,
+        encoderRuns: result.facts.encoderRuns,
+        encoderHits: result.facts.encoderHits,
+        latentReadbacks: result.facts.readbacks.latent,
+        // Drawing alone: the judge's time is the attempt's judgeMs.
+        totalMs: result.attempt.timings.generateMs ?? 0,
         ortMs: result.attempt.timings.ortMs ?? 0,
-        ortRuns: result.ortRuns,
+        ortRuns: result.facts.ortRuns,
       };
       this.#status = `Attempt ${result.attempt.index + 1} saved (seed ${seed}).`;
       if (result.judgeError) this.#error = `The judge could not check this panel: ${result.judgeError}`;

@@ -1,20 +1,19 @@
 import { gateService, type GateRun, type GateServiceEvent } from '../services/gate.service';
 import { libraryService } from '../services/library.service';
-import { needsModels, userMessage } from '../domain';
-import type { Attempt, Panel } from '../domain';
+import { needsModels, nextPanelState, userMessage } from '../domain';
+import type { Attempt, Panel, PanelStatus } from '../domain';
 import { storyEditor } from './story-editor.svelte';
 import { edit } from './edit.svelte';
 import { judge } from './judge.svelte';
 
-/** What the story view shows beside a panel. */
-export type PanelBadge =
-  'passed' | 'repaired' | 'overridden' | 'needs-review' | 'failed' | 'running' | 'queued' | 'not-run';
+/** What the story view shows beside a panel: its status, or what the run is doing with it. */
+export type PanelBadge = PanelStatus | 'repaired' | 'running' | 'queued';
 
 const REPAIRS = new Set(['local-edit', 'prompt-tune', 'reseed']);
 
 /**
- * passed: accepted without the gate changing anything; repaired: accepted after a local edit,
- * prompt tuning or a new seed; overridden: the artist kept it despite the judge.
+ * The panel's status from the domain's machine, the same in every view; while a run has it, the
+ * run's state. "repaired" is a passed panel whose gate changed something (edit, prompt, seed).
  */
 export function panelBadge(
   panel: Pick<Panel, 'id' | 'status' | 'acceptedAttemptId'>,
@@ -27,17 +26,12 @@ export function panelBadge(
     if (item.status === 'running') return 'running';
     if (item.status === 'pending') return 'queued';
   }
-  if (item?.status === 'failed' && panel.status !== 'accepted') return 'failed';
-  if (panel.status === 'accepted') {
+  if (panel.status === 'passed') {
     const accepted = attempts.find((a) => a.id === panel.acceptedAttemptId);
-    const decision = accepted?.report?.artistDecision?.decision;
-    if (decision === 'override' || (decision === 'accept' && accepted?.report?.verdict === 'fail'))
-      return 'overridden';
     const upTo = accepted ? attempts.filter((a) => a.index < accepted.index) : attempts;
     return upTo.some((a) => a.action && REPAIRS.has(a.action.kind)) ? 'repaired' : 'passed';
   }
-  if (panel.status === 'needs-review') return 'needs-review';
-  return 'not-run';
+  return panel.status;
 }
 
 export interface CurrentStep {
@@ -232,6 +226,20 @@ class RunState {
     }
   }
 
+  /**
+   * Another tab changed a panel's status, a panel's attempts or the story's run: reload what this
+   * view shows (the gate or the judge in that tab wrote it; nothing here is overwritten).
+   */
+  remoteChange(kind: 'panel' | 'attempt' | 'run', id: string): void {
+    const storyId = this.#storyId;
+    if (!storyId) return;
+    const mine = kind === 'run' ? id === storyId : this.#panels.some((p) => p.id === id);
+    if (!mine) return;
+    void this.open(storyId).then(() => {
+      for (const p of this.#panels) this.#patchEditor(p);
+    });
+  }
+
   /** Run the gate over the whole story. */
   async start(storyId: string, baseSeed?: number): Promise<void> {
     await this.#do(async () => {
@@ -307,6 +315,8 @@ class RunState {
     const url = this.thumb(attempt.imageId) ?? (await this.#loadThumb(attempt.imageId));
     if (!url) return;
     edit.useBase(panelId, {
+      attemptId: attempt.id,
+      attemptIndex: attempt.index,
       imageId: attempt.imageId,
       url,
       width: attempt.parameters.width,
@@ -388,16 +398,16 @@ class RunState {
       for (const item of e.run.items) {
         const was = before?.items.find((i) => i.panelId === item.panelId)?.status;
         if (was === item.status) continue;
-        if (item.status === 'accepted' && item.bestAttemptId)
-          this.#patchEditor({ id: item.panelId, status: 'accepted', acceptedAttemptId: item.bestAttemptId });
-        else if (item.status === 'needs-review' || item.status === 'failed') {
-          const p = this.#panels.find((x) => x.id === item.panelId);
-          this.#patchEditor({
-            id: item.panelId,
-            status: 'needs-review',
-            acceptedAttemptId: p?.acceptedAttemptId ?? null,
-          });
-        }
+        if (item.status === 'pending' || item.status === 'running') continue;
+        // The same transition the store made in the transaction that finished the panel.
+        const p = this.#panels.find((x) => x.id === item.panelId);
+        if (!p) continue;
+        const state = nextPanelState(p, {
+          type: 'gate-finished',
+          outcome: item.status,
+          bestAttemptId: item.bestAttemptId,
+        });
+        this.#patchEditor({ id: item.panelId, ...state });
       }
       return;
     }

@@ -5,6 +5,7 @@ import { library } from './library.svelte';
 import { notices } from './notices.svelte';
 import { settings } from './settings.svelte';
 import { storage } from './storage.svelte';
+import { run } from './run.svelte';
 
 /** Opening the library and listening to what happens to it from outside this tab. */
 class Studio {
@@ -39,8 +40,9 @@ class Studio {
     if (this.#ready || this.#unsubscribe) return;
     this.#unsubscribe = libraryService.onEvent((event) => {
       if (event.type === 'changed') {
-        library.changed(event.kind);
-        if (event.kind === 'settings') void settings.load();
+        if (event.kind === 'character' || event.kind === 'story') library.changed(event.kind);
+        else if (event.kind === 'settings') void settings.load();
+        else run.remoteChange(event.kind, event.id);
       } else if (event.type === 'stale-tab') notices.markStale(event.message);
       else notices.warn(event.message);
     });
