@@ -153,6 +153,7 @@ export async function drawAttempt(
       scheduler: drawn.scheduler ?? 'EulerDiscreteScheduler',
       strength,
       packId: job.pack.id,
+      baseIndex: plan.mode === 'edit' ? plan.editAttemptIndex : null,
     },
     timings: drawn.timings,
   };

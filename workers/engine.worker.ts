@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { installWireErrors } from '../src/lib/rpc/wire';
-import { loseDeviceForTest, watchDevice } from '../src/lib/runtime/device';
+import { loseDeviceForTest, onDeviceLost } from '../src/lib/runtime/device';
 import { createBrowserEngine } from '../src/lib/runtime/engine-browser';
 import type { DiffusionEngine } from '../src/lib/pipeline';
 import type { EngineApi, EngineInfo, EngineInit } from './api';
@@ -16,6 +16,7 @@ import { runGateJob } from './gate-host';
 import { configureJudge, disposeJudge } from './judge-host';
 
 installWireErrors();
+onDeviceLost(markDeviceLost);
 
 let engine: DiffusionEngine | null = null;
 let info: EngineInfo | null = null;
@@ -55,7 +56,6 @@ const api: EngineApi = {
     engine = made.engine;
     info = made.info;
     init = options;
-    if (info.backend === 'webgpu') await watchDevice(markDeviceLost);
     // The judge plans on the backend that really runs (WebGPU may have fallen back to WASM).
     configureJudge({ ...options.planInput, caps: { ...options.planInput.caps, backend: made.info.backend } });
     return info;

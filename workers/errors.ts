@@ -31,6 +31,15 @@ export function toFailure(e: unknown): EngineFailure {
   const lost = deviceLost();
   if (lost) return new EngineFailure('device-lost', DEVICE_SENTENCE(lost), { cause: e });
   if (e instanceof EngineFailure) return e;
+  // A check between the judge's stages (AbortSignal.throwIfAborted): the attempt was cancelled.
+  if ((e as { name?: unknown } | null)?.name === 'AbortError')
+    return new EngineFailure(
+      'cancelled',
+      'The attempt was cancelled while it was being judged; nothing was saved.',
+      {
+        cause: e,
+      },
+    );
   const code = (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : String(e);
   const known: EngineFailureCode[] = ['cancelled', 'device-lost', 'invalid-input', 'not-found', 'stopped'];

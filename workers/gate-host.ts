@@ -99,9 +99,9 @@ export async function runGateJob(
           );
         const ports: GatePorts<GateImage> = {
           now,
+          // An attempt boundary: a pause (or a manual attempt being drawn) holds here.
+          boundary: barrier,
           generate: async (plan, portSignal) => {
-            // An attempt boundary: a pause (or a manual Generate waiting for the engine) holds here.
-            await barrier();
             portSignal.throwIfAborted();
             const index = plan.editAttemptIndex;
             const { drawn, draft } = await drawAttempt(
@@ -138,7 +138,15 @@ export async function runGateJob(
           persist: async (attempt, image) => {
             const index = base + attempt.index;
             const id = attemptId(panel.id, index);
-            await host.persist({ ...attempt, index, id, imageId: attemptImageId(id) }, image?.blob ?? null);
+            const baseIndex = attempt.parameters.baseIndex;
+            const parameters = {
+              ...attempt.parameters,
+              baseIndex: baseIndex === null ? null : base + baseIndex,
+            };
+            await host.persist(
+              { ...attempt, index, id, imageId: attemptImageId(id), parameters },
+              image?.blob ?? null,
+            );
           },
         };
         return { ports, persisted };

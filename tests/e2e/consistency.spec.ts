@@ -128,7 +128,7 @@ async function runEdit(page: Page) {
   const previous = (await status.count()) ? await status.textContent() : null;
   await page.getByRole('button', { name: 'Edit this region' }).click();
   if (previous) await expect(status).not.toHaveText(previous, { timeout: 90_000 });
-  await expect(status).toContainText('Edit saved', { timeout: 90_000 });
+  await expect(status).toHaveText(/^Edit of attempt \d+ saved as attempt \d+/, { timeout: 90_000 });
   return { before: await pixelsOf(page, 'before-image'), after: await pixelsOf(page, 'after-image') };
 }
 

@@ -212,11 +212,11 @@ test('wasm: a two-character panel is judged in the worker; report stored, shown,
   expect((await shownChecks(page)).map((c) => [c.id, c.score])).toEqual(checks.map((c) => [c.id, c.score]));
 
   // 3. Decisions persist: accept the first attempt (the panel is accepted), override the second.
-  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('button', { name: 'Accept', exact: true }).click();
   await expect(page.getByTestId('judge-decision')).toHaveAttribute('data-decision', 'accept');
   const second = await generate(page, 202);
   // A later attempt of the same story compares Mira with the accepted panel? No: same panel, so not "earlier".
-  await page.getByRole('button', { name: 'Override' }).click();
+  await page.getByRole('button', { name: 'Override', exact: true }).click();
   await expect(page.getByTestId('judge-decision')).toHaveAttribute('data-decision', 'override');
   await page.reload();
   await expect(page.getByTestId('judge-verdict')).toHaveAttribute('data-attempt-id', second);
@@ -242,7 +242,7 @@ test('wasm: a two-character panel is judged in the worker; report stored, shown,
     await page.getByLabel('Judged attempt').selectOption({ index: i });
     const s = await identityOf();
     const decision = s >= median ? 'Accept' : 'Reject';
-    await page.getByRole('button', { name: decision }).click();
+    await page.getByRole('button', { name: decision, exact: true }).click();
     await expect(page.getByTestId('judge-decision')).toHaveAttribute('data-decision', decision.toLowerCase());
   }
   const decided = await storedReports(page, storyId);

@@ -260,6 +260,7 @@ function attemptFor(panelId: string, storyId: string, imageId: string | null): A
       scheduler: 'euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId,
     report: null,

@@ -90,6 +90,7 @@ function attempt(panel: Panel, index: number, kind: 'prompt-tune' | 'accept' | n
       scheduler: 'Euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId: `${id}:image`,
     report: null,

@@ -92,6 +92,7 @@ function attempt(panelId: string, index: number, kind: 'accept' | 'prompt-tune')
       scheduler: 'Euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId: `${id}:image`,
     report: null,

@@ -87,6 +87,7 @@ function fakes(
             scheduler: 'euler',
             strength: plan.referenceStrength,
             packId: 'tiny',
+            baseIndex: null,
           },
         },
         image: { plan, n: n++ },

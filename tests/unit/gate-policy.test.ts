@@ -104,6 +104,7 @@ function attempt(
       scheduler: 'euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId: `img${index}`,
     report: r,

@@ -3,3 +3,4 @@ export * from './schema';
 export * from './errors';
 export * from './factories';
 export * from './panel-status';
+export * from './progress';

@@ -203,6 +203,8 @@ export const GenerationParameters = z.object({
   scheduler: z.string(),
   strength: z.number().min(0).max(1).nullable(),
   packId: z.string(),
+  /** For an edit: the index of the attempt it repainted (its panel's). */
+  baseIndex: z.number().int().nonnegative().nullable().default(null),
 });
 export type GenerationParameters = z.infer<typeof GenerationParameters>;
 

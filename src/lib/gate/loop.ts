@@ -25,6 +25,11 @@ export interface GatePorts<TImage> {
   persist(attempt: Attempt, image: TImage | null): Promise<void>;
   /** Milliseconds; injected so the seconds budget is testable. */
   now(): number;
+  /**
+   * Called before every attempt is announced (an attempt boundary): a paused run, or a manual
+   * attempt being drawn, holds here — so no attempt is said to start while the run waits.
+   */
+  boundary?(): Promise<void>;
 }
 
 /**
@@ -102,6 +107,8 @@ export async function runGate<TImage>(options: RunGateOptions<TImage>): Promise<
   }
 
   for (;;) {
+    if (signal.aborted) return finish('cancelled');
+    await ports.boundary?.();
     if (signal.aborted) return finish('cancelled');
     const index = attempts.length;
     onEvent?.({ status: 'attempt', panelId: panel.id, attempt: index, max: budget.maxAttempts, plan });

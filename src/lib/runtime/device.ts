@@ -7,15 +7,26 @@ import { ort } from './ort-env';
 
 let lost: string | null = null;
 let device: GPUDevice | null = null;
+let listener: (reason: string) => void = () => {};
 
-/** Get ORT's WebGPU device (creating it, before the first session) and listen for its loss. */
-export async function watchDevice(onLost: (reason: string) => void = () => {}): Promise<void> {
+/** Who hears of a loss (the worker records it for its error model). */
+export function onDeviceLost(handler: (reason: string) => void): void {
+  listener = handler;
+}
+
+/**
+ * Listen for the loss of ORT's WebGPU device. ORT makes the device with its first WebGPU session,
+ * so this is called after each one (once the device exists, again is a no-op).
+ */
+export async function watchDevice(): Promise<void> {
   if (device) return;
-  device = (await ort.env.webgpu.device) as GPUDevice;
+  const d = (await ort.env.webgpu.device) as GPUDevice | undefined;
+  if (!d?.lost) return;
+  device = d;
   lost = null;
-  void device.lost.then((info) => {
+  void d.lost.then((info) => {
     lost = info.message || info.reason || 'the GPU device was lost';
-    onLost(lost);
+    listener(lost);
   });
 }
 

@@ -15,6 +15,7 @@ import { DiffusionEngine, type ModelFiles, type PlannedGraph } from '../pipeline
 import type { EngineTokenizer } from '../pipeline/types';
 import { configureRuntime, ort } from './ort-env';
 import { serial } from './session';
+import { watchDevice } from './device';
 import { OrtEngineRuntime } from './engine-ort';
 
 export interface BrowserEngineOptions {
@@ -149,6 +150,15 @@ export async function createBrowserEngine(
   }
   allowOriginFiles(options.allowOrigin);
   const runtime = new OrtEngineRuntime(ort, { backend, serial });
+  if (backend === 'webgpu') {
+    // ORT makes its GPU device with the first WebGPU session: watch it from then on.
+    const create = runtime.createSession.bind(runtime);
+    runtime.createSession = async (...args) => {
+      const session = await create(...args);
+      await watchDevice();
+      return session;
+    };
+  }
   // The engine opens what the plan chose for the backend that really runs.
   const planInput: PlanInput = { ...options.planInput, caps: { ...options.planInput.caps, backend } };
   const files: ModelFiles = {

@@ -30,7 +30,7 @@ import { judgeSpecFor } from './judge.service';
 import { libraryService } from './library.service';
 import { modelsService } from './models.service';
 
-export type { AttemptFacts, EngineProgress, ReadbackCounts, WorkerProgress };
+export type { AttemptFacts, EngineProgress, MaskSpec, ReadbackCounts, WorkerProgress };
 
 type Expression = Panel['cast'][number]['expression'];
 
@@ -282,6 +282,11 @@ class EngineService {
           options.onProgress?.(e);
         },
       });
+    } catch (e) {
+      // The GPU is gone: a fresh worker (and device) serves the next attempt.
+      if (e instanceof EngineClientError && e.code === 'device-lost')
+        client.terminate(e.message, 'device-lost');
+      throw e;
     } finally {
       this.#manual--;
       if (this.#manual === 0 && this.#manualDone) {

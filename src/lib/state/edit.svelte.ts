@@ -1,5 +1,6 @@
+import { run } from './run.svelte';
 import { engineService } from '../services/engine.service';
-import type { MaskSpec } from '../pipeline/mask';
+import type { MaskSpec } from '../services/engine.service';
 import { userMessage } from '../domain';
 import type { Panel, Story } from '../domain';
 
@@ -200,6 +201,7 @@ class EditState {
         verdict ? `; the judge says ${verdict === 'pass' ? 'it passes' : 'it fails'}` : ''
       }.`;
       if (result.judgeError) this.#error = `The judge could not check this edit: ${result.judgeError}`;
+      run.remoteChange('attempt', result.attempt.panelId);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'cancelled' || code === 'stopped') this.#status = userMessage(e);

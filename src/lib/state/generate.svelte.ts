@@ -1,6 +1,7 @@
+import { run } from './run.svelte';
 import { engineService, type WorkerProgress } from '../services/engine.service';
 import { needsModels, userMessage } from '../domain';
-import type { Panel, Story } from '../domain';
+import type { Panel, Progress, Story } from '../domain';
 
 export interface PreviewImage {
   width: number;
@@ -39,6 +40,7 @@ class GenerateState {
   #needsModels = $state(false);
   #status = $state<string | null>(null);
   #waiting = $state<string | null>(null);
+  #progress = $state.raw<Progress>({ status: 'load', component: 'models', index: 0, total: 1 });
   #last = $state.raw<LastRun | null>(null);
   #panelId = $state<string | null>(null);
   #controller: AbortController | null = null;
@@ -84,6 +86,10 @@ class GenerateState {
   get status(): string | null {
     return this.#status;
   }
+  /** The last progress event of the attempt under way (one member of the studio's union). */
+  get progress(): Progress {
+    return this.#progress;
+  }
   /** What this Generate waits for (the run's current attempt), or null. */
   get waiting(): string | null {
     return this.#waiting;
@@ -101,6 +107,7 @@ class GenerateState {
   }
 
   #onProgress = (e: WorkerProgress): void => {
+    this.#progress = e;
     if (e.status === 'load') this.#phase = 'loading';
     else if (e.status === 'judge') this.#phase = 'judging';
     else {
@@ -119,6 +126,7 @@ class GenerateState {
     }
     this.#running = true;
     this.#phase = 'loading';
+    this.#progress = { status: 'load', component: 'models', index: 0, total: 1 };
     this.#step = 0;
     this.#total = 0;
     this.#error = null;
@@ -161,6 +169,7 @@ class GenerateState {
         ortRuns: result.facts.ortRuns,
       };
       this.#status = `Attempt ${result.attempt.index + 1} saved (seed ${seed}).`;
+      run.remoteChange('attempt', result.attempt.panelId);
       if (result.judgeError) this.#error = `The judge could not check this panel: ${result.judgeError}`;
     } catch (e) {
       const code = (e as { code?: string }).code;

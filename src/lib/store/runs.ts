@@ -193,11 +193,10 @@ export async function finishRunPanel(
         : i,
     );
     const finished = items.every((i) => i.status !== 'pending' && i.status !== 'running');
-    const next = parseOrThrow(
-      GateRun,
-      { ...run, items, updatedAt: now, state: finished && run.state !== 'cancelled' ? 'done' : run.state },
-      'gate run',
-    );
+    // A run whose panels were cancelled ended cancelled, never "done".
+    const cancelled = run.state === 'cancelled' || items.some((i) => i.status === 'cancelled');
+    const runState = finished ? (cancelled ? 'cancelled' : 'done') : run.state;
+    const next = parseOrThrow(GateRun, { ...run, items, updatedAt: now, state: runState }, 'gate run');
     await tx.objectStore(STORE.meta).put({ key: key(storyId), value: next });
 
     const stored = await tx.objectStore(STORE.panels).get(result.panelId);

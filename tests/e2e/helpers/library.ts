@@ -33,3 +33,12 @@ export async function createStory(page: Page, title: string, panels: string[][])
   await expect(page).toHaveURL(/#\/story\/[0-9a-f-]{36}$/);
   return page.url().split('/').pop()!;
 }
+
+/** Generation steps and the gate's attempt budget, through the Settings screen. */
+export async function setBudget(page: Page, steps: number, maxAttempts: number): Promise<void> {
+  await page.goto('/#/settings');
+  await page.getByLabel('Steps').fill(String(steps));
+  await page.getByLabel('Max attempts per panel').fill(String(maxAttempts));
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByTestId('form-status')).toHaveText('Settings saved.');
+}
