@@ -86,6 +86,8 @@ test('an accepted panel is not run again by Run story; a brush edit is judged an
   await createCharacter(page, 'Mira', 3);
   const storyId = await createStory(page, 'Harbour', [['Mira'], ['Mira']]);
   await page.goto(`/#/story/${storyId}`);
+  // Saving leaves the last added panel selected: choose panel 1.
+  await page.getByTestId('panel-item').first().getByRole('button').first().click();
 
   // Two manual attempts of panel 1; the artist accepts the first one in the judge.
   await generate(page, 11);

@@ -261,6 +261,17 @@ describe('gate policy', () => {
     expect(d.next).toEqual({ ...plan0, seed: deriveSeed(plan0.seed, 1) });
   });
 
+  it('does not call a targeted failure diffuse because the advisory VLM checks failed beside it', () => {
+    const vlm = (['caption', 'placement', 'checklist'] as const).flatMap((kind) =>
+      ['mira', 'tomas', null].map((id) => fail(kind, id, { id: `${kind}@${id ?? 'panel'}` })),
+    );
+    const targeted = (['identity', 'pose', 'expression', 'facing'] as const).map((k) => fail(k, 'mira'));
+    // Counted with the VLM checks, 12 of 24 aspects fail (diffuse); without them, 4 of 15 do.
+    const d = play([report([...targeted, ...vlm])]).decisions[0]!;
+    expect(d.action.kind).toBe('prompt-tune');
+    expect(d.action.reason).not.toMatch(/diffuse/);
+  });
+
   it('reseeds when the last tuning did not raise the score', () => {
     const { decisions } = play([
       report([fail('identity', 'mira')], 0.5),

@@ -225,12 +225,15 @@ const trailing = <T>(list: readonly T[], value: T) => {
 function isDiffuse(report: JudgeReport | null, failing: readonly JudgeCheck[]): boolean {
   if (!report || failing.length === 0) return true;
   if (failing.every((c) => GATE_TUNING.vlmKinds.includes(c.kind))) return true;
-  // Counted per kind and character: a hundred "extra figure" findings are one problem, not a hundred.
+  // The advisory VLM checks order attempts; they neither make a targeted failure diffuse nor count
+  // towards the share. Counted per kind and character: a hundred "extra figure" findings are one
+  // problem, not a hundred.
+  const counted = (c: JudgeCheck) => !GATE_TUNING.vlmKinds.includes(c.kind);
   const aspect = (c: JudgeCheck) => `${c.kind}|${c.characterId ?? ''}`;
-  const failed = new Set(failing.map(aspect)).size;
+  const failed = new Set(failing.filter(counted).map(aspect)).size;
   return (
     failed >= GATE_TUNING.diffuseMin &&
-    failed >= GATE_TUNING.diffuseShare * new Set(report.checks.map(aspect)).size
+    failed >= GATE_TUNING.diffuseShare * new Set(report.checks.filter(counted).map(aspect)).size
   );
 }
 
