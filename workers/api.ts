@@ -24,6 +24,8 @@ export interface EngineInit {
   /** Test packs served by our own origin may be read from there (the test hooks allow it). */
   allowOrigin: boolean;
   budgetBytes?: number;
+  /** Test hooks only: the engine waits this long after every step but the last (a step hook). */
+  stepDelayMs?: number;
 }
 
 export interface EngineInfo {

@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { createBrowserEngine } from '../src/lib/runtime/engine-browser';
-import { EngineError, type DiffusionEngine } from '../src/lib/pipeline';
+import { EngineError, stepDelay, type DiffusionEngine } from '../src/lib/pipeline';
 import type { EngineApi, EngineInfo, EngineInit, GenerateJob, GenerateOutput } from './api';
 import { configureJudge, disposeJudge, judgeImage } from './judge-host';
 import { runEdit, runGenerate } from './consistency-host';
@@ -23,6 +23,7 @@ const api: EngineApi = {
     // The judge plans on the backend that really runs (WebGPU may have fallen back to WASM).
     configureJudge({ ...options.planInput, caps: { ...options.planInput.caps, backend: made.info.backend } });
     engine = made.engine;
+    engine.setStepHook(stepDelay(options.stepDelayMs ?? 0));
     info = made.info;
     return info;
   },

@@ -215,7 +215,6 @@ export async function runGateJob(
           seed: plan.seed,
           numInferenceSteps: Math.min(plan.numInferenceSteps, job.maxSteps),
           guidanceScale: plan.guidanceScale,
-          ...(job.stepDelayMs ? { stepDelayMs: job.stepDelayMs } : {}),
         };
         if (plan.mode === 'edit' && plan.mask && plan.editAttemptIndex !== null) {
           const chunks = editChunks(panel, compiled.chunks, plan.mask);

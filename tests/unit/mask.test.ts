@@ -10,8 +10,8 @@ import {
   maskBounds,
   pasteBack,
   rasterizeMask,
-  rgbaToChw,
 } from '../../src/lib/pipeline/mask';
+import { rgbaToChw } from '../../src/lib/pipeline/image';
 import { buildCollage, figureBounds, sceneTint } from '../../src/lib/pipeline/collage';
 
 describe('mask rasterising', () => {

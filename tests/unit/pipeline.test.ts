@@ -50,7 +50,6 @@ function makeEngine(options: { budgetBytes?: number; runtime?: EngineRuntime } =
     files,
     helper,
     budgetBytes: options.budgetBytes,
-    sleep: () => Promise.resolve(),
   });
   return { engine, runtime };
 }

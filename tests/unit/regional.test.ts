@@ -43,7 +43,7 @@ const helper = (file: string) =>
 
 function makeEngine() {
   const runtime = new OrtEngineRuntime(ort, { backend: 'wasm' });
-  return new DiffusionEngine({ runtime, files, helper, sleep: () => Promise.resolve() });
+  return new DiffusionEngine({ runtime, files, helper });
 }
 
 const mira = { ...newCharacter(1, 'Mira'), hair: 'red', verified: true, templateVersion: 1 };

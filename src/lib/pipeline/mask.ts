@@ -257,12 +257,3 @@ export function pasteBack(
     }
   return out;
 }
-
-/** RGBA (8 bit) to channels-first float pixels in [-1, 1], the VAE encoder's input. */
-export function rgbaToChw(rgba: Uint8ClampedArray, width: number, height: number): Float32Array {
-  const plane = width * height;
-  const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++)
-    for (let c = 0; c < 3; c++) out[c * plane + i] = (rgba[i * 4 + c] ?? 0) / 127.5 - 1;
-  return out;
-}

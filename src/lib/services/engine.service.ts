@@ -82,10 +82,12 @@ class EngineService {
   #engine(): Promise<EngineClient> {
     this.#client ??= modelsService.planInput().then((planInput) => {
       const hooks = modelsService.config.hooks;
+      const delay = this.stepDelayMs();
       return new EngineClient(spawnEngineWorker, {
         backend: planInput.caps.backend,
         planInput,
         allowOrigin: hooks.servedTestPacks,
+        ...(delay > 0 ? { stepDelayMs: delay } : {}),
       });
     });
     return this.#client;
@@ -142,7 +144,6 @@ class EngineService {
     const wanted =
       input.numInferenceSteps ?? (await libraryService.getSettings()).generation.numInferenceSteps;
     const numInferenceSteps = Math.min(Math.max(1, wanted), unet.maxSteps);
-    const delay = this.stepDelayMs();
     // The worker judges the picture before it returns it; the report is saved with the attempt.
     const judge = this.judgeOn()
       ? await judgeSpecFor(await this.#connection(), { story, panel, characters, pack })
@@ -164,7 +165,6 @@ class EngineService {
           numInferenceSteps,
           guidanceScale: unet.guidanceScale,
           preview: input.preview ?? 'approx',
-          ...(delay > 0 ? { stepDelayMs: delay } : {}),
           ...(judge ? { judge } : {}),
           ...extras,
         },
