@@ -1,28 +1,16 @@
 /**
  * Local image editing: regenerate only the masked part of an image with its own conditioning
  * (e.g. the corrected expression). Its cost grows with the region, not the image:
- *  1 rasterise the mask (a box and/or a brush bitmap) and feather it outwards;
- *  2 crop around the feathered support (the feather ring is the margin of context, grown to at
- *    least one latent cell), at a multiple of the latent factor;
- *  3 the shared stages (pipeline.ts) on the crop alone: the init image's latents, and after each
+ *  1 the masks, once, on typed arrays (mask.ts editMask): rasterise the box and/or brush, feather
+ *    it outwards in the window around it, and the crop: the feathered support plus one latent
+ *    cell of context, grown to a multiple of the latent factor;
+ *  2 the shared stages (pipeline.ts) on the crop alone: the init image's latents, and after each
  *    step the latents outside the mask pinned to the original's, re-noised to the step's level;
- *  4 paste back inside the feathered support only: every pixel outside it keeps the original's
+ *  3 paste back over the feathered support only: every pixel outside it keeps the original's
  *    bytes exactly; then the one PNG of the whole image.
  * Plain data in and out, so the artist's brush and the quality gate call the same function.
  */
-import {
-  cropAround,
-  cropPlane,
-  cropRgba,
-  featherMask,
-  featherRadius,
-  latentMask,
-  maskBounds,
-  pasteBack,
-  rasterizeMask,
-  type MaskSpec,
-  type PixelRect,
-} from './mask';
+import { editMask, featherRadius, pasteBack, cropRgba, type MaskSpec, type PixelRect } from './mask';
 import { runDiffusion, type DiffusionResult } from './pipeline';
 import { need, resolveComponents, unetContract } from './contracts';
 import type { Pack } from '../models/manifest';
@@ -93,25 +81,15 @@ export async function maskedEdit(
       `The image to edit must have sides that are multiples of ${f}, got ${width}×${height}.`,
     );
 
-  // 1. Mask, feather, crop.
-  const hard = rasterizeMask(request.mask, width, height);
+  // 1. The masks and the crop.
   const feather = request.feather ?? featherRadius(width, height);
-  const soft = featherMask(hard, width, height, feather);
-  const bounds = maskBounds(soft, width, height);
-  if (!bounds)
+  const mask = editMask(request.mask, width, height, { feather, factor: f });
+  if (!mask)
     throw new EngineError(
       'invalid-input',
       'The mask is empty: brush over the part to redraw, or draw a box.',
     );
-  // Context for the UNet: the feather ring (pinned latents) plus enough to make it a latent cell.
-  const crop = cropAround(bounds, width, height, {
-    margin: Math.max(0, f - feather),
-    multiple: f,
-    minSide: 8 * f,
-  });
-  // Latent cells under the hard mask are redrawn; the ring around them stays pinned, and the
-  // pixel-level feather blends the seam on paste.
-  const cropHard = cropPlane(hard, width, crop, (n) => new Uint8Array(n));
+  const { crop } = mask;
   const maskMs = now() - started;
 
   // 2. The stages on the crop, the outside pinned; the PNG is made after the paste.
@@ -140,17 +118,15 @@ export async function maskedEdit(
         height: crop.height,
         strength: request.strength,
       },
-      pin: latentMask(cropHard, crop.width, crop.height, f),
+      pin: mask.latent,
     },
     { ...options, png: false },
   );
   const generateMs = now() - genStarted;
 
-  // 3. Paste back inside the feathered support only, then the one PNG.
+  // 3. Paste back over the feathered support only, then the one PNG.
   const pasteStarted = now();
-  const rgba = pasteBack(base.rgba, width, edited, crop, soft);
-  let supportPixels = 0;
-  for (const v of soft) if (v > 0) supportPixels++;
+  const rgba = pasteBack(base.rgba, width, edited, crop, mask.alpha, mask.support);
   const pasteMs = now() - pasteStarted;
   const encStarted = now();
   const image = await ctx.encodeImage(rgba, width, height);
@@ -163,7 +139,7 @@ export async function maskedEdit(
     seed: request.seed,
     crop,
     feather,
-    supportPixels,
+    supportPixels: mask.supportPixels,
     generation,
     timings: { totalMs: now() - started, maskMs, generateMs, pasteMs, encodeMs },
   };
