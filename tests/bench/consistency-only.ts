@@ -13,13 +13,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { launchFreshBrowser } from './browser';
 import { BASE_URL, ROOT } from './config';
 import { measureConsistency } from './consistency-bench';
-import { onCleanup, runMain } from './lifecycle';
+import { onCleanup, option, runMain } from './lifecycle';
 import { buildApp, startServer } from './server';
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 runMain('consistency bench', async () => {
   const runs = Number(option('--runs') ?? 3);

@@ -267,7 +267,7 @@ describe('image-to-image and local editing on the tiny twins (WASM)', () => {
     const brush = { width: 32, height: 32, data: new Uint8Array(32 * 32) };
     for (let i = 4; i < 12; i++) brush.data[(16 + i) * 32 + i] = brush.data[(16 + i) * 32 + i + 1] = 255;
     const mask = { brush, box: { x: 0.6, y: 0.1, w: 0.2, h: 0.15 } };
-    const edit = await engine.edit({
+    const editRequest = {
       pack: tiny,
       base: { rgba: base.rgba, width: size, height: size },
       mask,
@@ -277,7 +277,8 @@ describe('image-to-image and local editing on the tiny twins (WASM)', () => {
       strength: 1,
       numInferenceSteps: 2,
       guidanceScale: 0,
-    });
+    };
+    const edit = await engine.edit(editRequest);
     const feather = featherRadius(size, size);
     const soft = featherMask(rasterizeMask(mask, size, size), size, size, feather);
     let changed = 0;
@@ -299,17 +300,7 @@ describe('image-to-image and local editing on the tiny twins (WASM)', () => {
     expect(edit.generation.pipeline.afterStep).toBe('pin-outside-mask');
     expect(edit.generation.readbacks.latent).toBe(0);
     // Same request, same pixels.
-    const again = await engine.edit({
-      pack: tiny,
-      base: { rgba: base.rgba, width: size, height: size },
-      mask,
-      chunks: req.chunks,
-      negative: null,
-      seed: 5,
-      strength: 1,
-      numInferenceSteps: 2,
-      guidanceScale: 0,
-    });
+    const again = await engine.edit(editRequest);
     expect(maxAbsDiff(again.rgba, edit.rgba)).toBe(0);
     await engine.dispose();
   }, 60_000);
