@@ -24,11 +24,11 @@ export interface EngineInit {
   planInput: PlanInput;
   /** Test packs served by our own origin may be read from there (the test hooks allow it). */
   allowOrigin: boolean;
-  /** Wait this long after every denoising step (test hooks: the twins are too fast to cancel). */
-  stepDelayMs?: number;
   /** Allow loseDevice() (test hooks). */
   testDeviceLoss?: boolean;
   budgetBytes?: number;
+  /** Test hooks only: the engine waits this long after every step but the last (a step hook). */
+  stepDelayMs?: number;
 }
 
 export interface EngineInfo {

@@ -29,8 +29,6 @@ export interface FlowSettings {
   /** How far down the schedule a local edit repaints (0 < strength ≤ 1). */
   editStrength: number;
   preview: PreviewMode;
-  /** Test hooks: wait after every step. */
-  stepDelayMs?: number;
 }
 
 export interface DrawInput {
@@ -98,7 +96,6 @@ export async function drawAttempt(
     seed: plan.seed,
     numInferenceSteps,
     guidanceScale: plan.guidanceScale,
-    ...(job.stepDelayMs ? { stepDelayMs: job.stepDelayMs } : {}),
   };
   let drawn: DrawnImage;
   let chunks: PlainChunk[];

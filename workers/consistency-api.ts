@@ -44,7 +44,6 @@ export interface EditRequest {
   numInferenceSteps: number;
   guidanceScale: number;
   feather?: number;
-  stepDelayMs?: number;
 }
 
 export interface EditJob extends EditRequest {

@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { installWireErrors } from '../src/lib/rpc/wire';
 import { loseDeviceForTest, onDeviceLost } from '../src/lib/runtime/device';
 import { createBrowserEngine } from '../src/lib/runtime/engine-browser';
-import type { DiffusionEngine } from '../src/lib/pipeline';
+import { stepDelay, type DiffusionEngine } from '../src/lib/pipeline';
 import type { EngineApi, EngineInfo, EngineInit } from './api';
 import { runAttempt } from './attempt-flow';
 import { EngineFailure, markDeviceLost, toFailure } from './errors';
@@ -54,6 +54,7 @@ const api: EngineApi = {
     if (engine && info) return info;
     const made = await createBrowserEngine(options);
     engine = made.engine;
+    engine.setStepHook(stepDelay(options.stepDelayMs ?? 0));
     info = made.info;
     init = options;
     // The judge plans on the backend that really runs (WebGPU may have fallen back to WASM).

@@ -50,7 +50,10 @@ async function setUp(page: Page, baseUrl: string): Promise<string> {
   return page.url().split('/').pop() as string;
 }
 
-async function generateOnce(page: Page, seed: number): Promise<{ backend: string | null; totalMs: number }> {
+async function generateOnce(
+  page: Page,
+  seed: number,
+): Promise<{ backend: string | null; totalMs: number; ortMs: number }> {
   const facts = page.getByTestId('generate-facts');
   await page.getByLabel('Seed', { exact: true }).fill(String(seed));
   await page.getByLabel('Seed', { exact: true }).dispatchEvent('change');
@@ -59,6 +62,7 @@ async function generateOnce(page: Page, seed: number): Promise<{ backend: string
   return {
     backend: await facts.getAttribute('data-backend'),
     totalMs: Number(await facts.getAttribute('data-total-ms')),
+    ortMs: Number(await facts.getAttribute('data-ort-ms')),
   };
 }
 
@@ -67,7 +71,10 @@ async function addCharacter(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Add to panel' }).click();
 }
 
-async function editOnce(page: Page, variation: number): Promise<number> {
+async function editOnce(
+  page: Page,
+  variation: number,
+): Promise<{ totalMs: number; generateMs: number; ortMs: number; crop: string | null }> {
   // A 256×256 box: a quarter of the 512×512 picture, drawn on the mask canvas.
   const canvas = page.getByTestId('mask-canvas');
   await canvas.waitFor();
@@ -87,7 +94,13 @@ async function editOnce(page: Page, variation: number): Promise<number> {
   await page.getByLabel('Edit variation').dispatchEvent('change');
   await page.getByRole('button', { name: 'Edit this region' }).click();
   await page.getByText(`(seed ${variation})`).first().waitFor({ timeout: 600_000 });
-  return Number(await page.getByTestId('edit-facts').getAttribute('data-total-ms'));
+  const facts = page.getByTestId('edit-facts');
+  return {
+    totalMs: Number(await facts.getAttribute('data-total-ms')),
+    generateMs: Number(await facts.getAttribute('data-generate-ms')),
+    ortMs: Number(await facts.getAttribute('data-ort-ms')),
+    crop: await facts.getAttribute('data-crop'),
+  };
 }
 
 export async function measureConsistency(
@@ -117,9 +130,12 @@ export async function measureConsistency(
       const three = (await generateOnce(page, seed + 2)).totalMs;
       for (const name of NAMES.slice(1))
         await page.getByRole('button', { name: `Remove ${name} from panel 1` }).click();
-      const line = `one ${first.totalMs.toFixed(0)} ms, edit ${edit.toFixed(0)} ms, two ${two.toFixed(0)} ms, three ${three.toFixed(0)} ms`;
+      const line =
+        `one ${first.totalMs.toFixed(0)} ms (ORT ${first.ortMs.toFixed(0)}), ` +
+        `edit ${edit.totalMs.toFixed(0)} ms (generate ${edit.generateMs.toFixed(0)}, ORT ${edit.ortMs.toFixed(0)}, crop ${edit.crop}), ` +
+        `two ${two.toFixed(0)} ms, three ${three.toFixed(0)} ms`;
       log(`  consistency ${cycle === 0 ? 'cold' : `cycle ${cycle}`}: ${line}`);
-      if (cycle > 0) cycles.push({ one: first.totalMs, edit, two, three });
+      if (cycle > 0) cycles.push({ one: first.totalMs, edit: edit.totalMs, two, three });
     }
     const m = (f: (c: (typeof cycles)[number]) => number) => median(cycles.map(f));
     return {

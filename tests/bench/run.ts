@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { launchBrowser } from './browser';
 import { BASE_URL, PROFILE_DIR, ROOT } from './config';
-import { onCleanup, runMain } from './lifecycle';
+import { onCleanup, option, runMain } from './lifecycle';
 import type { BenchContext, Figures, Measure } from './measure';
 import { libraryOpen, librarySearch } from './measures/library';
 import { engineBench } from './engine-bench';
@@ -34,11 +34,6 @@ const MEASURES: Measure[] = [
   consistencyBench,
   packBench,
 ];
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 runMain('bench', async () => {
   const runs = Number(option('--runs') ?? 5);

@@ -36,7 +36,6 @@ vi.mock('../../src/lib/services/engine.service', () => ({
       },
       overrides: [],
     }),
-    stepDelayMs: () => 0,
     engineClient: async () => ({
       gate: (job: GateRunJob, host: GateHost) => h.gate!(job, host),
       terminate: () => void h.terminated++,

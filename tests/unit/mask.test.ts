@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import {
   boxRect,
   cropAround,
+  cropPlane,
   cropRgba,
   distanceField,
+  editMask,
   featherMask,
   featherRadius,
   latentMask,
   maskBounds,
   pasteBack,
   rasterizeMask,
-  rgbaToChw,
 } from '../../src/lib/pipeline/mask';
+import { rgbaToChw } from '../../src/lib/pipeline/image';
 import { buildCollage, figureBounds, sceneTint } from '../../src/lib/pipeline/collage';
 
 describe('mask rasterising', () => {
@@ -76,10 +78,19 @@ describe('feathering', () => {
 });
 
 describe('crop around the mask', () => {
-  it('adds the margin, snaps outwards to multiples of 8 and stays inside the image', () => {
+  it('adds the margin, grows each side to a multiple of 8 around the bounds (not onto the grid) inside the image', () => {
+    // 100 + 2·11 = 122 px wide → 128, centred; the top margin is clipped by the image: 0 to 71 → 72.
     const crop = cropAround({ x: 130, y: 10, width: 100, height: 50 }, 512, 512, { margin: 11, multiple: 8 });
-    expect(crop).toEqual({ x: 112, y: 0, width: 136, height: 72 });
-    for (const v of Object.values(crop)) expect(v % 8).toBe(0);
+    expect(crop).toEqual({ x: 116, y: 0, width: 128, height: 72 });
+    expect(crop.width % 8).toBe(0);
+    expect(crop.height % 8).toBe(0);
+    // Against the edge: shifted inside, never cut below the size.
+    expect(cropAround({ x: 500, y: 0, width: 12, height: 8 }, 512, 512, { margin: 0, multiple: 8 })).toEqual({
+      x: 496,
+      y: 0,
+      width: 16,
+      height: 8,
+    });
   });
 
   it('grows a small crop to the minimum side, shifting it inside the image', () => {
@@ -106,6 +117,39 @@ describe('crop around the mask', () => {
     expect(maskBounds(new Float32Array(4), 2, 2)).toBeNull();
     const cells = latentMask(soft, 32, 32, 8);
     expect(Array.from(cells)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1]);
+  });
+});
+
+describe('the masks of a local edit, computed once', () => {
+  it('crops the feathered support to a multiple of 8: a 256² box on 512² works in 280², not 288²', () => {
+    const box = { x: 0.25, y: 0.25, w: 0.5, h: 0.5 };
+    const m = editMask({ box }, 512, 512, { feather: 11, factor: 8 })!;
+    // Support: 256 + 2·11 = 278 px → 280, centred on it (not snapped onto the 8-grid).
+    expect(m.support).toEqual({ x: 117, y: 117, width: 278, height: 278 });
+    expect(m.crop).toEqual({ x: 116, y: 116, width: 280, height: 280 });
+    expect((m.crop.width * m.crop.height) / 512 ** 2).toBeLessThan(0.3);
+    // The same feather as featherMask over the whole image, cut to the crop.
+    const hard = rasterizeMask({ box }, 512, 512);
+    const soft = featherMask(hard, 512, 512, 11);
+    expect(Array.from(m.alpha)).toEqual(Array.from(cropPlane(soft, 512, m.crop, (n) => new Float32Array(n))));
+    expect(m.supportPixels).toBe(soft.filter((v) => v > 0).length);
+    expect(maskBounds(soft, 512, 512)).toEqual(m.support);
+    // Latent cells: redrawn under the hard mask, pinned in the feather ring around it.
+    const cropHard = cropPlane(hard, 512, m.crop, (n) => new Uint8Array(n));
+    expect(Array.from(m.latent)).toEqual(Array.from(latentMask(cropHard, 280, 280, 8)));
+    expect(m.latent[0]).toBe(0);
+    expect(m.latent[17 * 35 + 17]).toBe(1);
+  });
+
+  it('keeps one latent cell of context when the feather is narrower than a cell, and finds brush strokes', () => {
+    const brush = { width: 8, height: 8, data: new Uint8Array(64) };
+    brush.data[3 * 8 + 3] = 255; // pixels 24–31 of a 64² image
+    const m = editMask({ brush }, 64, 64, { feather: 2, factor: 8, minSide: 8 })!;
+    expect(m.support).toEqual({ x: 22, y: 22, width: 12, height: 12 });
+    // 12 + 2·(8 − 2) = 24: the ring of pinned cells around the stroke's cell.
+    expect(m.crop).toEqual({ x: 16, y: 16, width: 24, height: 24 });
+    expect(Array.from(m.latent)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(editMask({}, 64, 64, { feather: 2, factor: 8 })).toBeNull();
   });
 });
 

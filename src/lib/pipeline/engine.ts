@@ -8,17 +8,13 @@ import { EncoderCache } from '../prompt/encoder-cache';
 import type { PackComponent, TextEncoderContract } from './contracts';
 import { GpuOps, type HelperLoader } from './gpu-ops';
 import { adaptNames } from './session-names';
+import { chainHooks } from './denoise';
 import { guidedGenerate, type GuidedRequest, type GuidedResult } from './image-to-image';
 import { maskedEdit, type MaskedEditRequest, type MaskedEditResult } from './masked-edit';
-import {
-  textToImage,
-  type PipelineContext,
-  type TextToImageRequest,
-  type TextToImageResult,
-} from './text-to-image';
+import type { PipelineContext, RunOptions, StepHook } from './stages';
+import { textToImage, type TextToImageRequest, type TextToImageResult } from './text-to-image';
 import {
   EngineError,
-  type EngineProgress,
   type EngineRuntime,
   type EngineSession,
   type EngineTensor,
@@ -54,7 +50,12 @@ export interface EngineDeps {
   /** Cached chunk states (default 64). */
   cacheLimit?: number;
   encodeImage?: (rgba: Uint8ClampedArray, width: number, height: number) => Promise<Blob | null>;
-  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Options of one job: its abort signal, progress events and a step hook of its own. */
+export interface JobOptions extends RunOptions {
+  /** Runs after the engine's installed hook at the end of every step of this job. */
+  onStep?: StepHook;
 }
 
 interface Loaded {
@@ -88,6 +89,7 @@ export class DiffusionEngine {
   readonly #tokenizers = new Map<string, Promise<EngineTokenizer>>();
   readonly #cache: EncoderCache<EngineTensor>;
   #encode: ((text: string) => Promise<EngineTensor>) | null = null;
+  #stepHook: StepHook | null = null;
   #pinned = new Set<string>();
   #chain: Promise<unknown> = Promise.resolve();
   #sessionLoads = 0;
@@ -113,49 +115,42 @@ export class DiffusionEngine {
     return this.#deps.budgetBytes ?? DEFAULT_BUDGET;
   }
 
+  /**
+   * The hook told about the end of every step of every job (like diffusers'
+   * `callback_on_step_end`); the worker installs its test slowdown here. null removes it.
+   */
+  setStepHook(hook: StepHook | null): void {
+    this.#stepHook = hook;
+  }
+
   /** Run one text-to-image generation after every earlier one has finished. */
-  generate(
-    request: TextToImageRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
-  ): Promise<TextToImageResult> {
-    const run = this.#chain.then(() => this.#generate(request, options));
-    this.#chain = run.catch(() => undefined);
-    return run;
+  generate(request: TextToImageRequest, options: JobOptions = {}): Promise<TextToImageResult> {
+    return this.run((ctx) => textToImage(ctx, request, options), options);
   }
 
   /** Guided generation (regional guidance and/or image-to-image), queued like `generate`. */
-  generateGuided(
-    request: GuidedRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
-  ): Promise<GuidedResult> {
+  generateGuided(request: GuidedRequest, options: JobOptions = {}): Promise<GuidedResult> {
     return this.run((ctx) => guidedGenerate(ctx, request, options), options);
   }
 
   /** A local edit of a masked region (masked-edit.ts), queued like `generate`. */
-  edit(
-    request: MaskedEditRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
-  ): Promise<MaskedEditResult> {
+  edit(request: MaskedEditRequest, options: JobOptions = {}): Promise<MaskedEditResult> {
     return this.run((ctx) => maskedEdit(ctx, request, options), options);
   }
 
   /** Run a pipeline function on this engine's context after every earlier job has finished. */
-  run<T>(work: (ctx: PipelineContext) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  run<T>(
+    work: (ctx: PipelineContext) => Promise<T>,
+    options: { signal?: AbortSignal; onStep?: StepHook } = {},
+  ): Promise<T> {
     const run = this.#chain.then(() => this.#withContext(work, options));
     this.#chain = run.catch(() => undefined);
     return run;
   }
 
-  #generate(
-    request: TextToImageRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void },
-  ): Promise<TextToImageResult> {
-    return this.#withContext((ctx) => textToImage(ctx, request, options), options);
-  }
-
   async #withContext<T>(
     work: (ctx: PipelineContext) => Promise<T>,
-    options: { signal?: AbortSignal },
+    options: { signal?: AbortSignal; onStep?: StepHook },
   ): Promise<T> {
     if (this.#disposed) throw new EngineError('engine-failed', 'The engine was disposed; start a new one.');
     if (options.signal?.aborted)
@@ -168,7 +163,7 @@ export class DiffusionEngine {
       encoderCache: this.#cache,
       bindEncoder: (encode) => (this.#encode = encode),
       encodeImage: this.#deps.encodeImage ?? (() => Promise.resolve(null)),
-      sleep: this.#deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+      onStep: chainHooks(this.#stepHook, options.onStep),
     };
     try {
       return await work(ctx);

@@ -153,11 +153,6 @@ class EngineService {
     return { pack, overrides: unetPack ? [modelsService.pack(unetPack)] : [] };
   }
 
-  /** Wait after every step (test hooks only: the twins are too fast to cancel mid-run). */
-  stepDelayMs(): number {
-    return modelsService.config.hooks.engineStepDelayMs ?? 0;
-  }
-
   /** Judge every attempt unless a test hook switched the judge off. */
   judgeOn(): boolean {
     return !modelsService.config.hooks.judgeOff;
@@ -257,7 +252,6 @@ class EngineService {
       maxSteps: unet.maxSteps,
       editStrength: edit?.strength ?? 1,
       preview: input.preview ?? ('approx' as const),
-      ...(this.stepDelayMs() ? { stepDelayMs: this.stepDelayMs() } : {}),
       panel,
       plan,
       index,

@@ -381,7 +381,6 @@ class GateService {
     if (!unet)
       throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
     const settings = await store.getSettings(db);
-    const delay = engineService.stepDelayMs();
     const encoder = hasRole(packs, 'vae-encoder');
     return {
       runId: run.runId,
@@ -396,7 +395,6 @@ class GateService {
       budget: { ...settings.budget },
       capabilities: { localEdit: encoder, referenceGuided: encoder },
       editStrength: GATE_EDIT_STRENGTH,
-      ...(delay > 0 ? { stepDelayMs: delay } : {}),
     };
   }
 

@@ -11,6 +11,7 @@ import { createStudioConfig } from '../config/studio-config';
 import { StoryLoomError } from '../domain';
 import {
   entriesFromDirectory,
+  everyPack,
   importFolder,
   knownPacks,
   modelStorage,
@@ -185,7 +186,8 @@ class ModelsService {
   }
 
   pack(packId: string): Pack {
-    const pack = this.allPacks().find((p) => p.id === packId);
+    const pack =
+      this.allPacks().find((p) => p.id === packId) ?? everyPack().find((p) => p.test && p.id === packId);
     if (!pack) throw new StoryLoomError('not-found', `There is no model pack "${packId}".`);
     return pack;
   }
