@@ -112,11 +112,14 @@ test('an accepted panel is not run again by Run story; a brush edit is judged an
     .click();
   await expect(page.getByTestId('edit-base')).toHaveAttribute('data-attempt-id', first.id);
   const brush = page.getByTestId('mask-canvas');
+  // The mouse works in the viewport: bring the canvas into it first.
+  await brush.scrollIntoViewIfNeeded();
   const box = (await brush.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7);
   await page.mouse.down();
   await page.mouse.move(box.x + box.width * 0.85, box.y + box.height * 0.85, { steps: 5 });
   await page.mouse.up();
+  await expect(page.getByRole('button', { name: 'Edit this region' })).toBeEnabled({ timeout: 5_000 });
   await page.getByRole('button', { name: 'Edit this region' }).click();
   await expect(page.getByTestId('edit-status')).toContainText('Edit of attempt 1 saved as attempt 3', {
     timeout: 120_000,

@@ -121,24 +121,57 @@ describe('crop around the mask', () => {
 });
 
 describe('the masks of a local edit, computed once', () => {
-  it('crops the feathered support to a multiple of 8: a 256² box on 512² works in 280², not 288²', () => {
+  it('crops a 256² box on 512² to 256², not 280² or 320²: the feather is pulled inside the crop', () => {
     const box = { x: 0.25, y: 0.25, w: 0.5, h: 0.5 };
-    const m = editMask({ box }, 512, 512, { feather: 11, factor: 8 })!;
-    // Support: 256 + 2·11 = 278 px → 280, centred on it (not snapped onto the 8-grid).
-    expect(m.support).toEqual({ x: 117, y: 117, width: 278, height: 278 });
-    expect(m.crop).toEqual({ x: 116, y: 116, width: 280, height: 280 });
-    expect((m.crop.width * m.crop.height) / 512 ** 2).toBeLessThan(0.3);
-    // The same feather as featherMask over the whole image, cut to the crop.
+    for (const multiple of [8, 64]) {
+      const m = editMask({ box }, 512, 512, { feather: 11, factor: 8, multiple })!;
+      // The ring (256 + 2·11 = 278 px) would cost 280² (multiple 8) or 320² (multiple 64).
+      expect(m.crop).toEqual({ x: 128, y: 128, width: 256, height: 256 });
+      expect((m.crop.width * m.crop.height) / 512 ** 2).toBe(0.25);
+      // Every crop pixel blends; the blend falls towards the crop's edges over the feather.
+      expect(m.support).toEqual(m.crop);
+      expect(m.supportPixels).toBe(256 * 256);
+      const at = (x: number, y: number) => m.alpha[y * 256 + x] as number;
+      expect(at(128, 128)).toBe(1);
+      expect(at(0, 128)).toBeCloseTo(1 / 12, 6);
+      expect(at(255, 128)).toBeCloseTo(1 / 12, 6);
+      expect(at(128, 5)).toBeCloseTo(6 / 12, 6);
+      expect(at(0, 0)).toBeCloseTo(1 / 12, 6);
+      expect(at(11, 11)).toBe(1);
+      // Latent cells: the hard mask covers the whole crop, so every cell is redrawn.
+      expect(m.latent.length).toBe(32 * 32);
+      expect(m.latent.every((v) => v === 1)).toBe(true);
+    }
+  });
+
+  it('keeps full weight where the crop meets the image border', () => {
+    const m = editMask({ box: { x: 0, y: 0.25, w: 0.5, h: 0.5 } }, 512, 512, {
+      feather: 11,
+      factor: 8,
+      multiple: 64,
+    })!;
+    expect(m.crop).toEqual({ x: 0, y: 128, width: 256, height: 256 });
+    expect(m.alpha[128 * 256 + 0]).toBe(1);
+    expect(m.alpha[128 * 256 + 255]).toBeCloseTo(1 / 12, 6);
+  });
+
+  it('keeps the feather ring and a latent cell of context when they fit in the same multiple', () => {
+    // A 200 px box: the ring (222 px) and the box alone both round up to 256 with multiple 64.
+    const box = { x: 156 / 512, y: 156 / 512, w: 200 / 512, h: 200 / 512 };
+    const m = editMask({ box }, 512, 512, { feather: 11, factor: 8, multiple: 64 })!;
+    expect(m.crop.width).toBe(256);
+    expect(m.crop.height).toBe(256);
     const hard = rasterizeMask({ box }, 512, 512);
     const soft = featherMask(hard, 512, 512, 11);
+    // The same feather as featherMask over the whole image, cut to the crop.
     expect(Array.from(m.alpha)).toEqual(Array.from(cropPlane(soft, 512, m.crop, (n) => new Float32Array(n))));
     expect(m.supportPixels).toBe(soft.filter((v) => v > 0).length);
     expect(maskBounds(soft, 512, 512)).toEqual(m.support);
-    // Latent cells: redrawn under the hard mask, pinned in the feather ring around it.
+    // Latent cells: redrawn under the hard mask, pinned in the ring around it.
     const cropHard = cropPlane(hard, 512, m.crop, (n) => new Uint8Array(n));
-    expect(Array.from(m.latent)).toEqual(Array.from(latentMask(cropHard, 280, 280, 8)));
+    expect(Array.from(m.latent)).toEqual(Array.from(latentMask(cropHard, 256, 256, 8)));
     expect(m.latent[0]).toBe(0);
-    expect(m.latent[17 * 35 + 17]).toBe(1);
+    expect(m.latent[16 * 32 + 16]).toBe(1);
   });
 
   it('keeps one latent cell of context when the feather is narrower than a cell, and finds brush strokes', () => {

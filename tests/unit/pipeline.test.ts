@@ -226,7 +226,7 @@ describe('DiffusionEngine on the tiny twins (WASM)', () => {
   it('refuses bad inputs with a sentence', async () => {
     const { engine } = makeEngine();
     await expect(engine.generate(request({ width: 60 }))).rejects.toThrow(
-      'Width must be a multiple of 8 of at least 8, got 60.',
+      "Width must be a multiple of 64 pixels (this UNet's size step), at least 64, got 60.",
     );
     await expect(engine.generate(request({ numInferenceSteps: 9 }))).rejects.toThrow(
       'This model runs 1 to 4 inference steps, got 9.',

@@ -290,12 +290,13 @@ describe('image-to-image and local editing on the tiny twins (WASM)', () => {
         } else if (!same) changed++;
       }
     expect(changed).toBeGreaterThan(100);
-    expect(edit.supportPixels).toBe(soft.filter((v) => v > 0).length);
-    // The crop is the mask's own (support + feather, sides a multiple of 8), as editMask says.
-    const planned = editMask(mask, size, size, { feather, factor: 8 })!;
+    // The crop is the mask's own (sides a multiple of the UNet's 64 px), as editMask says.
+    const planned = editMask(mask, size, size, { feather, factor: 8, multiple: 64 })!;
     expect(edit.crop).toEqual(planned.crop);
-    expect(edit.crop.width % 8).toBe(0);
-    expect(edit.crop.height % 8).toBe(0);
+    expect(edit.supportPixels).toBe(planned.supportPixels);
+    expect(edit.supportPixels).toBeLessThanOrEqual(soft.filter((v) => v > 0).length);
+    expect(edit.crop.width % 64).toBe(0);
+    expect(edit.crop.height % 64).toBe(0);
     expect(edit.generation.width).toBe(edit.crop.width);
     expect(edit.generation.pipeline.afterStep).toBe('pin-outside-mask');
     expect(edit.generation.readbacks.latent).toBe(0);

@@ -127,6 +127,12 @@ export const LatentSettings = z.object({
   latentChannels: z.number().int().positive(),
   /** Pixels per latent cell along each axis. */
   downscale: z.number().int().positive(),
+  /**
+   * The UNet's sides, in pixels, must be multiples of this (a multiple of `downscale`; default
+   * `downscale`). An SD UNet halves its latents once per downsampler and concatenates them with
+   * the upsampled ones, so its latent sides must be multiples of 2^downsamplers.
+   */
+  sizeMultiple: z.number().int().positive().optional(),
 });
 export type LatentSettings = z.infer<typeof LatentSettings>;
 

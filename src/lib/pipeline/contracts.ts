@@ -94,6 +94,8 @@ export interface UnetContract {
   outputName: string;
   latentChannels: number;
   downscale: number;
+  /** The sides the UNet takes, in pixels, are multiples of this (a multiple of `downscale`). */
+  sizeMultiple: number;
   scalingFactor: number;
   scheduler: NonNullable<Component['scheduler']>;
 }
@@ -115,6 +117,11 @@ export function unetContract(c: Component): UnetContract {
     fail(`${c.title} takes ${sample.dtype} latents; this engine runs float32 graphs only.`);
   const latent = c.latent ?? fail(`${c.title} does not give its latent settings (scaling factor, channels).`);
   const scheduler = c.scheduler ?? fail(`${c.title} does not give its scheduler settings.`);
+  const sizeMultiple = latent.sizeMultiple ?? latent.downscale;
+  if (sizeMultiple % latent.downscale !== 0)
+    fail(
+      `${c.title}'s size multiple ${sizeMultiple} is not a multiple of its latent factor ${latent.downscale}.`,
+    );
   return {
     sampleName: sample.name,
     timestepName: timestep.name,
@@ -125,6 +132,7 @@ export function unetContract(c: Component): UnetContract {
     outputName: output.name,
     latentChannels: latent.latentChannels,
     downscale: latent.downscale,
+    sizeMultiple,
     scalingFactor: latent.scalingFactor,
     scheduler,
   };

@@ -303,32 +303,38 @@ export interface EditMask {
 }
 
 /**
- * The local edit's masks: rasterise, feather in the window around the mask, and the crop: the
- * support (hard mask + feather ring) plus enough for one ring of pinned latent cells, grown to a
- * multiple of the latent factor and to at least `minSide`. Null for an empty mask.
+ * The local edit's masks: rasterise, feather in the window around the mask, and the crop. The
+ * crop's sides are multiples of `multiple` (pixels; the UNet's size multiple, default the latent
+ * factor) and at least `minSide`. Two crops are weighed: the support (hard mask + feather ring)
+ * plus one latent cell of context, and the hard mask alone. When the mask is large (8 latent
+ * cells or more a side) and the second is smaller (the ring would cost a whole extra multiple
+ * on a side), the second is used and the feather is pulled inside
+ * it: the blend also falls to 0 over `feather` pixels towards every crop edge that is not the
+ * image's, so no seam can appear where the crop cuts the ring. Null for an empty mask.
  */
 export function editMask(
   spec: MaskSpec,
   width: number,
   height: number,
-  options: { feather: number; factor: number; minSide?: number },
+  options: { feather: number; factor: number; multiple?: number; minSide?: number },
 ): EditMask | null {
   const { feather, factor: f } = options;
+  const multiple = options.multiple ?? f;
   const hard = rasterizeMask(spec, width, height);
   const bounds = hardBounds(hard, width, height);
   if (!bounds) return null;
   const { window, soft } = featherWindow(hard, width, height, feather, bounds);
-  const support = maskBounds(soft, window.width, window.height) as PixelRect;
-  support.x += window.x;
-  support.y += window.y;
-  let supportPixels = 0;
-  for (let i = 0; i < soft.length; i++) if ((soft[i] as number) > 0) supportPixels++;
+  const ring = maskBounds(soft, window.width, window.height) as PixelRect;
+  ring.x += window.x;
+  ring.y += window.y;
+  const minSide = options.minSide ?? 8 * f;
   // Context for the UNet: the feather ring, and at least one latent cell around the hard mask.
-  const crop = cropAround(support, width, height, {
-    margin: Math.max(0, f - feather),
-    multiple: f,
-    minSide: options.minSide ?? 8 * f,
-  });
+  const wide = cropAround(ring, width, height, { margin: Math.max(0, f - feather), multiple, minSide });
+  const tight = cropAround(bounds, width, height, { margin: 0, multiple, minSide });
+  // Only a large region (8 latent cells or more a side) carries enough context of its own.
+  const large = bounds.width >= 8 * f && bounds.height >= 8 * f;
+  const pulled = large && tight.width * tight.height < wide.width * wide.height;
+  const crop = pulled ? tight : wide;
   const alpha = new Float32Array(crop.width * crop.height);
   const x0 = Math.max(crop.x, window.x);
   const x1 = Math.min(crop.x + crop.width, window.x + window.width);
@@ -340,8 +346,40 @@ export function editMask(
     const from = (y - window.y) * window.width + x0 - window.x;
     alpha.set(soft.subarray(from, from + x1 - x0), (y - crop.y) * crop.width + x0 - crop.x);
   }
+  if (pulled) fadeToEdges(alpha, crop, width, height, feather);
+  // The support: where the blend is non-zero, in image pixels.
+  let supportPixels = 0;
+  for (let i = 0; i < alpha.length; i++) if ((alpha[i] as number) > 0) supportPixels++;
+  const inCrop = maskBounds(alpha, crop.width, crop.height) ?? { x: 0, y: 0, width: 0, height: 0 };
+  const support = { ...inCrop, x: inCrop.x + crop.x, y: inCrop.y + crop.y };
   const cropHard = cropPlane(hard, width, crop, (n) => new Uint8Array(n));
   return { crop, alpha, latent: latentMask(cropHard, crop.width, crop.height, f), support, supportPixels };
+}
+
+/**
+ * Multiply `alpha` (over `crop`) by a ramp that is 0 outside the crop and rises linearly to 1
+ * over `radius` pixels from each crop edge that lies inside the image (edges on the image's
+ * border keep their full weight: nothing lies beyond them to blend with).
+ */
+function fadeToEdges(alpha: Float32Array, crop: PixelRect, width: number, height: number, radius: number) {
+  const r = Math.max(1, radius + 1);
+  const left = crop.x > 0;
+  const right = crop.x + crop.width < width;
+  const top = crop.y > 0;
+  const bottom = crop.y + crop.height < height;
+  const ramp = (d: number) => Math.min(1, d / r);
+  for (let y = 0; y < crop.height; y++) {
+    let wy = 1;
+    if (top) wy = Math.min(wy, ramp(y + 1));
+    if (bottom) wy = Math.min(wy, ramp(crop.height - y));
+    for (let x = 0; x < crop.width; x++) {
+      let w = wy;
+      if (left) w = Math.min(w, ramp(x + 1));
+      if (right) w = Math.min(w, ramp(crop.width - x));
+      const i = y * crop.width + x;
+      if (w < 1) alpha[i] = (alpha[i] as number) * w;
+    }
+  }
 }
 
 /**

@@ -75,15 +75,16 @@ export async function maskedEdit(
     );
   const unet = unetContract(need(resolveComponents(request.pack, request.overrides), 'unet').component);
   const f = unet.downscale;
-  if (width % f !== 0 || height % f !== 0)
+  const multiple = unet.sizeMultiple;
+  if (width % multiple !== 0 || height % multiple !== 0)
     throw new EngineError(
       'invalid-input',
-      `The image to edit must have sides that are multiples of ${f}, got ${width}×${height}.`,
+      `The image to edit must have sides that are multiples of ${multiple}, got ${width}×${height}.`,
     );
 
   // 1. The masks and the crop.
   const feather = request.feather ?? featherRadius(width, height);
-  const mask = editMask(request.mask, width, height, { feather, factor: f });
+  const mask = editMask(request.mask, width, height, { feather, factor: f, multiple });
   if (!mask)
     throw new EngineError(
       'invalid-input',

@@ -217,13 +217,14 @@ export function checkRequest(r: DiffusionRequest, unet: UnetContract, text: Text
   const bad = (m: string): never => {
     throw new EngineError('invalid-input', m);
   };
+  const m = unet.sizeMultiple;
   const f = unet.downscale;
   for (const [name, v] of [
     ['Width', r.width],
     ['Height', r.height],
   ] as const)
-    if (!Number.isInteger(v) || v < f || v % f !== 0)
-      bad(`${name} must be a multiple of ${f} of at least ${f}, got ${v}.`);
+    if (!Number.isInteger(v) || v < m || v % m !== 0)
+      bad(`${name} must be a multiple of ${m} pixels (this UNet's size step), at least ${m}, got ${v}.`);
   const max = unet.scheduler.maxSteps;
   if (!Number.isInteger(r.numInferenceSteps) || r.numInferenceSteps < 1 || r.numInferenceSteps > max)
     bad(`This model runs 1 to ${max} inference steps, got ${r.numInferenceSteps}.`);
