@@ -157,6 +157,14 @@ test('an accepted panel is not run again by Run story; a brush edit is judged an
     'data-status',
     'accepted',
   );
+
+  // Only when the artist asks does a run include the accepted panel.
+  await page.goto(`/#/run/${storyId}`);
+  await page.getByLabel('Include the panels I accepted or overrode').check();
+  await page.getByRole('button', { name: 'Run story' }).click();
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('data-total', '2');
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(page.getByTestId('run-view')).toHaveAttribute('data-state', 'cancelled', { timeout: 120_000 });
   expect(errors).toEqual([]);
 });
 

@@ -278,11 +278,15 @@ class RunState {
     });
   }
 
-  /** Run the gate over the whole story. */
-  async start(storyId: string, baseSeed?: number): Promise<void> {
+  /** Run the gate over the story: every panel the artist has not accepted or overridden (or all of them). */
+  async start(storyId: string, baseSeed?: number, includeAccepted = false): Promise<void> {
     await this.#do(async () => {
       this.#storyId = storyId;
-      this.#run = await gateService.start({ storyId, ...(baseSeed === undefined ? {} : { baseSeed }) });
+      this.#run = await gateService.start({
+        storyId,
+        ...(baseSeed === undefined ? {} : { baseSeed }),
+        ...(includeAccepted ? { includeAccepted: true } : {}),
+      });
       this.#elapsedFloor = 0;
       this.#active = true;
       this.#startTick();
