@@ -66,6 +66,30 @@ async function generateOnce(
   };
 }
 
+/** Where the latest stored attempt's time went (its stage timings). */
+async function lastBreakdown(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('storyloom');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const all = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      const r = db.transaction('attempts').objectStore('attempts').getAll();
+      r.onsuccess = () => resolve(r.result as Record<string, unknown>[]);
+      r.onerror = () => reject(r.error);
+    });
+    db.close();
+    const last = all.sort((a, b) => Number(a.createdAt) - Number(b.createdAt)).at(-1);
+    const t = (last?.timings ?? {}) as Record<string, number>;
+    const part = (k: string) => (t[k] === undefined ? '' : `${k.replace(/Ms$/, '')} ${Math.round(t[k])}`);
+    return ['loadMs', 'encodeMs', 'vaeEncodeMs', 'denoiseMs', 'decodeMs', 'pasteMs']
+      .map(part)
+      .filter(Boolean)
+      .join(', ');
+  });
+}
+
 async function addCharacter(page: Page, name: string): Promise<void> {
   await page.getByLabel('Character to add').selectOption({ label: name });
   await page.getByRole('button', { name: 'Add to panel' }).click();
@@ -121,9 +145,11 @@ export async function measureConsistency(
       const seed = 10 * (cycle + 1);
       const first = await generateOnce(page, seed);
       if (first.backend !== 'webgpu') throw new Error(`The engine ran on ${first.backend}, not WebGPU.`);
+      const firstParts = await lastBreakdown(page);
       // The local edit: strength 1 runs every step, as the full generation does.
       await page.getByLabel('Edit strength').fill('1');
       const edit = await editOnce(page, 100 + cycle);
+      const editParts = await lastBreakdown(page);
       await addCharacter(page, NAMES[1] as string);
       const two = (await generateOnce(page, seed + 1)).totalMs;
       await addCharacter(page, NAMES[2] as string);
@@ -135,6 +161,8 @@ export async function measureConsistency(
         `edit ${edit.totalMs.toFixed(0)} ms (generate ${edit.generateMs.toFixed(0)}, ORT ${edit.ortMs.toFixed(0)}, crop ${edit.crop}), ` +
         `two ${two.toFixed(0)} ms, three ${three.toFixed(0)} ms`;
       log(`  consistency ${cycle === 0 ? 'cold' : `cycle ${cycle}`}: ${line}`);
+      log(`    one: ${firstParts}`);
+      log(`    edit: ${editParts}`);
       if (cycle > 0) cycles.push({ one: first.totalMs, edit: edit.totalMs, two, three });
     }
     const m = (f: (c: (typeof cycles)[number]) => number) => median(cycles.map(f));

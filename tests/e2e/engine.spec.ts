@@ -116,7 +116,8 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     page.on('pageerror', (e) => errors.push(e.message));
     await createCharacter(page, 'Mira');
     const storyId = await createStory(page);
-    const hooks = backend === 'wasm' ? ({ backend: 'wasm' } as const) : {};
+    // The engine alone: the judge has its own spec (judge.spec.ts), so it is switched off here.
+    const hooks = backend === 'wasm' ? ({ backend: 'wasm', judgeOff: true } as const) : { judgeOff: true };
     await reopen(page, `/#/story/${storyId}`, hooks);
     await expect(page.getByTestId('generate-panel')).toBeVisible();
 

@@ -123,7 +123,12 @@ test('a new artist installs the default pack (replica) and draws, judges and run
   await expect(facts).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('judge-verdict')).toBeVisible({ timeout: 60_000 });
 
-  // The gate takes the panel through generate → judge → decide.
+  // The gate takes the panel through generate → judge → decide (two attempts at most: the
+  // gate's own behaviour is gate.spec.ts's; here the point is that it runs on the installed pack).
+  await page.goto('/#/settings');
+  await page.getByLabel('Max attempts per panel').fill('2');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByTestId('form-status')).toHaveText('Settings saved.');
   await page.goto(`/#/run/${storyId}`);
   await page.getByLabel('Run seed').fill('7');
   await page.getByRole('button', { name: 'Run story' }).click();
