@@ -312,7 +312,11 @@ export const Settings = z.object({
     .object({
       width: z.number().int().min(64).max(2048).multipleOf(8, 'Width must be a multiple of 8.'),
       height: z.number().int().min(64).max(2048).multipleOf(8, 'Height must be a multiple of 8.'),
-      numInferenceSteps: z.number().int().min(1).max(100),
+      numInferenceSteps: z
+        .number()
+        .int('Steps must be a whole number from 1 to 100.')
+        .min(1, 'Steps must be a whole number from 1 to 100.')
+        .max(100, 'Steps must be a whole number from 1 to 100.'),
       guidanceScale: z.number().min(0).max(30),
     })
     .default({ width: 512, height: 512, numInferenceSteps: 4, guidanceScale: 0 }),

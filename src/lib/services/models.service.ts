@@ -350,6 +350,22 @@ class ModelsService {
     return (await libraryService.getSettings()).models.activePackId;
   }
 
+  /**
+   * The size panels are drawn at: the UNet's native size in the active pack (or the test hooks'
+   * UNet pack). Null when no pack is chosen or it has no UNet.
+   */
+  async drawingSize(): Promise<{ width: number; height: number } | null> {
+    const id = await this.activePackId();
+    if (!id) return null;
+    for (const packId of [this.#config.hooks.unetPack, id]) {
+      if (!packId) continue;
+      const found = this.allPacks().find((p) => p.id === packId) ?? everyPack().find((p) => p.id === packId);
+      const unet = found?.components.find((c) => c.role === 'unet' && c.scheduler)?.scheduler;
+      if (unet) return { width: unet.width, height: unet.height };
+    }
+    return null;
+  }
+
   async setActivePack(packId: string | null): Promise<void> {
     if (packId !== null) this.pack(packId);
     await libraryService.setActivePack(packId);
