@@ -26,8 +26,10 @@ export default defineConfig({
         icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}'],
-        globIgnores: ['models/**', '__bench/**'],
+        // The helper graphs (scheduler arithmetic on the GPU, a few KB) are part of the app: a drawing
+        // needs them offline. Model packs are not: they live in OPFS.
+        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}', 'models/helpers/*.onnx'],
+        globIgnores: ['models/tiny/**', 'models/bench/**', 'models/replica/**', '__bench/**'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         navigateFallback: null,
         cleanupOutdatedCaches: true,

@@ -1,9 +1,15 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
+import { createStudioConfig, readTestHooks } from './lib/config';
+import { configureServices } from './lib/services/configure';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('StoryLoom needs an element with id "app" to mount into.');
+
+// The composition root: the one place that reads the test hooks (an artist's studio has none) and
+// hands the configuration to the services. Nothing below reads the address or a global.
+configureServices(createStudioConfig(readTestHooks(globalThis)));
 
 const app = mount(App, { target });
 

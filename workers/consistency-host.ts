@@ -1,7 +1,7 @@
 /**
  * The engine worker's side of the consistency tools: decode images (OffscreenCanvas, no colour
  * conversion, so opaque PNG pixels come back byte-exact), build the reference collage, and route
- * a generate job to regional / image-to-image generation or a local edit.
+ * a generate job to regional or image-to-image generation (local edits go straight to the engine).
  */
 import {
   buildCollage,
@@ -13,7 +13,7 @@ import {
   type TextToImageResult,
 } from '../src/lib/pipeline';
 import { EngineError } from '../src/lib/pipeline/types';
-import type { EditBaseInput, EditJob, EditOutput, GenerateExtras, GuidedFacts } from './consistency-api';
+import type { GenerateExtras, GuidedFacts } from './consistency-api';
 
 export interface Rgba {
   rgba: Uint8ClampedArray;
@@ -34,12 +34,6 @@ export async function decodeImage(blob: Blob): Promise<Rgba> {
   } finally {
     bitmap.close();
   }
-}
-
-async function baseImage(base: EditBaseInput): Promise<Rgba> {
-  return 'image' in base
-    ? decodeImage(base.image)
-    : { rgba: base.rgba, width: base.width, height: base.height };
 }
 
 type Options = { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void };
@@ -66,32 +60,5 @@ export async function runGenerate(
   return {
     ...r,
     guided: { regions: r.regions, batched: r.batched, startStep: r.startStep, stepsRun: r.stepsRun },
-  };
-}
-
-export async function runEdit(engine: DiffusionEngine, job: EditJob, options: Options): Promise<EditOutput> {
-  const { jobId: _jobId, base, ...request } = job;
-  const r = await engine.edit({ ...request, base: await baseImage(base) }, options);
-  if (!r.image) throw new EngineError('engine-failed', 'This browser could not encode the image as PNG.');
-  const g = r.generation;
-  return {
-    image: r.image,
-    width: r.width,
-    height: r.height,
-    seed: r.seed,
-    crop: r.crop,
-    feather: r.feather,
-    supportPixels: r.supportPixels,
-    stepsRun: g.stepsRun,
-    backend: g.backend,
-    ortRuns: g.ortRuns,
-    readbacks: g.readbacks,
-    timings: {
-      totalMs: r.timings.totalMs,
-      generateMs: r.timings.generateMs,
-      ortMs: g.timings.ortMs,
-      denoiseMs: g.timings.denoiseMs,
-      vaeEncodeMs: g.timings.vaeEncodeMs,
-    },
   };
 }

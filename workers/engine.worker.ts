@@ -1,124 +1,83 @@
 /**
- * The engine worker: owns the ORT sessions (one WebGPU device, WASM when there is no adapter),
- * runs generations one at a time and stops a job between steps when asked.
+ * The engine worker: owns the ORT sessions (one WebGPU device, WASM when there is no adapter), runs
+ * attempts — manual ones and the quality gate's — through one attempt flow, and stops a job between
+ * steps when asked. Every failure leaves with a code (errors.ts, carried by the wire handler).
  */
 import * as Comlink from 'comlink';
+import { installWireErrors } from '../src/lib/rpc/wire';
+import { loseDeviceForTest, onDeviceLost } from '../src/lib/runtime/device';
 import { createBrowserEngine } from '../src/lib/runtime/engine-browser';
-import { EngineError, type DiffusionEngine } from '../src/lib/pipeline';
-import type { EngineApi, EngineInfo, EngineInit, GenerateJob, GenerateOutput } from './api';
-import { disposeJudge, judgeImage } from './judge-host';
-import { runEdit, runGenerate } from './consistency-host';
-import { runGateJob } from './gate-host';
+import { stepDelay, type DiffusionEngine } from '../src/lib/pipeline';
+import type { EngineApi, EngineInfo, EngineInit } from './api';
+import { runAttempt } from './attempt-flow';
+import { EngineFailure, markDeviceLost, toFailure } from './errors';
 import { engineGateDeps } from './gate-deps';
+import { runGateJob } from './gate-host';
+import { configureJudge, disposeJudge } from './judge-host';
+
+installWireErrors();
+onDeviceLost(markDeviceLost);
 
 let engine: DiffusionEngine | null = null;
 let info: EngineInfo | null = null;
+let init: EngineInit | null = null;
 const running = new Map<number, AbortController>();
 const cancelledEarly = new Set<number>();
+
+function ready(): DiffusionEngine {
+  if (!engine) throw new EngineFailure('engine-failed', 'The engine was not started; call init first.');
+  return engine;
+}
+
+/** One job: its own abort controller (cancel(jobId) aborts it), coded failures, proxies released. */
+async function job<T>(
+  jobId: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  proxies: unknown[],
+): Promise<T> {
+  const controller = new AbortController();
+  if (cancelledEarly.delete(jobId)) controller.abort();
+  running.set(jobId, controller);
+  try {
+    return await work(controller.signal);
+  } catch (e) {
+    throw toFailure(e);
+  } finally {
+    running.delete(jobId);
+    for (const p of proxies)
+      (p as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy]?.();
+  }
+}
 
 const api: EngineApi = {
   async init(options: EngineInit) {
     if (engine && info) return info;
     const made = await createBrowserEngine(options);
     engine = made.engine;
+    engine.setStepHook(stepDelay(options.stepDelayMs ?? 0));
     info = made.info;
+    init = options;
+    // The judge plans on the backend that really runs (WebGPU may have fallen back to WASM).
+    configureJudge({ ...options.planInput, caps: { ...options.planInput.caps, backend: made.info.backend } });
     return info;
   },
 
-  async generate(job: GenerateJob, onProgress): Promise<GenerateOutput> {
-    if (!engine) throw new EngineError('engine-failed', 'The engine was not started; call init first.');
-    const controller = new AbortController();
-    if (cancelledEarly.delete(job.jobId)) controller.abort();
-    running.set(job.jobId, controller);
-    try {
-      const { jobId: _jobId, judge, ...request } = job;
-      const r = await runGenerate(engine, request, {
-        signal: controller.signal,
-        onProgress: onProgress ? (e) => void onProgress(e) : undefined,
-      });
-      if (!r.image) throw new EngineError('engine-failed', 'This browser could not encode the image as PNG.');
-      // The picture is judged here, before it leaves the worker.
-      const { judged, judgeError } = judge
-        ? await judgeImage({ data: r.rgba, width: r.width, height: r.height }, judge, {
-            signal: controller.signal,
-            onProgress: onProgress ? (e) => void onProgress(e) : undefined,
-          }).then(
-            (out) => ({ judged: out, judgeError: null }),
-            (e: unknown) => {
-              // A cancel stops the job; a broken judge model must not lose the picture.
-              if (controller.signal.aborted) throw e;
-              return { judged: null, judgeError: e instanceof Error ? e.message : String(e) };
-            },
-          )
-        : { judged: null, judgeError: null };
-      return {
-        image: r.image,
-        width: r.width,
-        height: r.height,
-        seed: r.seed,
-        scheduler: r.scheduler,
-        timesteps: r.timesteps,
-        backend: r.backend,
-        encoderRuns: r.encoderRuns,
-        encoderHits: r.encoderHits,
-        ortRuns: r.ortRuns,
-        readbacks: r.readbacks,
-        timings: r.timings,
-        judged,
-        judgeError,
-        guided: r.guided ?? null,
-      };
-    } catch (e) {
-      // comlink carries an error's name and message only: the code rides in the name.
-      const code = (e as { code?: string }).code ?? 'engine-failed';
-      const message = e instanceof Error ? e.message : String(e);
-      throw Object.assign(new Error(message), { name: `EngineError:${code}` });
-    } finally {
-      running.delete(job.jobId);
-      (onProgress as unknown as { [Comlink.releaseProxy]?: () => void } | undefined)?.[
-        Comlink.releaseProxy
-      ]?.();
-    }
+  attempt(request, onProgress) {
+    const { jobId, ...attemptJob } = request;
+    return job(
+      jobId,
+      (signal) =>
+        runAttempt(engineGateDeps(ready()), attemptJob, {
+          signal,
+          onProgress: onProgress ? (e) => void onProgress(e) : () => undefined,
+        }),
+      [onProgress],
+    );
   },
 
-  async edit(job, onProgress) {
-    if (!engine) throw new EngineError('engine-failed', 'The engine was not started; call init first.');
-    const controller = new AbortController();
-    if (cancelledEarly.delete(job.jobId)) controller.abort();
-    running.set(job.jobId, controller);
-    try {
-      return await runEdit(engine, job, {
-        signal: controller.signal,
-        onProgress: onProgress ? (e) => void onProgress(e) : undefined,
-      });
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? 'engine-failed';
-      const message = e instanceof Error ? e.message : String(e);
-      throw Object.assign(new Error(message), { name: `EngineError:${code}` });
-    } finally {
-      running.delete(job.jobId);
-      (onProgress as unknown as { [Comlink.releaseProxy]?: () => void } | undefined)?.[
-        Comlink.releaseProxy
-      ]?.();
-    }
-  },
-
-  async gate(job, host) {
-    if (!engine) throw new EngineError('engine-failed', 'The engine was not started; call init first.');
-    const controller = new AbortController();
-    if (cancelledEarly.delete(job.jobId)) controller.abort();
-    running.set(job.jobId, controller);
-    try {
-      const { jobId: _jobId, ...rest } = job;
-      return await runGateJob(rest, host, engineGateDeps(engine), controller.signal);
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? 'engine-failed';
-      const message = e instanceof Error ? e.message : String(e);
-      throw Object.assign(new Error(message), { name: `EngineError:${code}` });
-    } finally {
-      running.delete(job.jobId);
-      (host as unknown as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.();
-    }
+  gate(request, host) {
+    const { jobId, ...gateJob } = request;
+    return job(jobId, (signal) => runGateJob(gateJob, host, engineGateDeps(ready()), signal), [host]);
   },
 
   cancel(jobId: number) {
@@ -134,6 +93,13 @@ const api: EngineApi = {
   async release() {
     await disposeJudge();
     await engine?.release();
+  },
+
+  loseDevice() {
+    // Test hooks only: a real artist's engine never offers this.
+    if (!init?.testDeviceLoss)
+      throw new EngineFailure('invalid-input', 'Losing the GPU device on purpose is a test hook.');
+    loseDeviceForTest();
   },
 
   async dispose() {

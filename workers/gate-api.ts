@@ -29,7 +29,6 @@ export interface GateRunJob {
   capabilities: GateCapabilities;
   /** How far down the schedule a local edit repaints (0 < strength ≤ 1). */
   editStrength: number;
-  stepDelayMs?: number;
 }
 
 /** What the worker needs from the database before a panel's gate starts (read after earlier panels finished). */

@@ -3,7 +3,7 @@
  * cast's verified template images and crops of earlier accepted panels as Blobs (cheap to post);
  * the worker judges the picture it has just drawn, before the picture leaves it.
  */
-import type { Character, JudgeReport, Panel, RegionBox } from '../src/lib/domain';
+import type { Character, JudgeReport, Panel, Progress, RegionBox } from '../src/lib/domain';
 import type { Pack } from '../src/lib/models/manifest';
 import type { Backend } from '../src/lib/models/variants';
 
@@ -31,8 +31,6 @@ export interface JudgeSpec {
   earlier: JudgeEarlierCrop[];
   /** settings.thresholds (overrides of the defaults). */
   thresholds: Record<string, number>;
-  /** Device for the judge's models; defaults to WASM. */
-  device?: Backend;
 }
 
 export interface JudgeOutput {
@@ -45,7 +43,4 @@ export interface JudgeOutput {
 }
 
 /** The `judge` member of the studio's progress union. */
-export interface JudgeProgress {
-  status: 'judge';
-  stage: 'load' | 'references' | 'checks' | 'done';
-}
+export type JudgeProgress = Extract<Progress, { status: 'judge' }>;

@@ -14,6 +14,7 @@ import {
 } from '../src/lib/judge';
 import type { Character } from '../src/lib/domain';
 import { createJudgePorts, type LoadedJudgePorts } from '../src/lib/runtime/judge-ports';
+import { deviceFor, type PlanInput } from '../src/lib/models/plan';
 import type { Backend } from '../src/lib/models/variants';
 import type { JudgeOutput, JudgeProgress, JudgeSpec } from './judge-api';
 
@@ -44,6 +45,13 @@ export async function decodeImage(blob: Blob): Promise<ImageLike> {
   }
 }
 
+let planInput: PlanInput = { caps: { backend: 'wasm', features: [] } };
+
+/** The engine worker's init hands over the page's plan input: the judge opens what it planned. */
+export function configureJudge(input: PlanInput): void {
+  planInput = input;
+}
+
 function portsFor(spec: JudgeSpec, device: Backend): LoadedJudgePorts {
   const key = `${spec.pack.id}:${device}`;
   if (ports?.key === key) return ports.ports;
@@ -55,7 +63,7 @@ function portsFor(spec: JudgeSpec, device: Backend): LoadedJudgePorts {
     earlier.clear();
     textEmbeddings.clear();
   }
-  ports = { key, ports: createJudgePorts(spec.pack, { device }) };
+  ports = { key, ports: createJudgePorts(spec.pack, { planInput }) };
   return ports.ports;
 }
 
@@ -120,7 +128,7 @@ export async function judgeImage(
 ): Promise<JudgeOutput> {
   const started = performance.now();
   const { signal, onProgress } = options;
-  const device = spec.device ?? 'wasm';
+  const device = deviceFor('judge', planInput);
   onProgress?.({ status: 'judge', stage: 'load' });
   const p = portsFor(spec, device);
   const thresholds = resolveThresholds(spec.thresholds);

@@ -1,9 +1,10 @@
 /**
  * The forge: writes the tiny (and bench) twins of every component of
  * models/tiny-pack.json and models/bench-pack.json into public/models/, the
- * helper graphs into public/models/helpers/, then records the exact sizes and
- * hashes back into the manifests. Skips all work when a stamp says the output
- * matches the current forge sources.
+ * replica of models/default-pack.json into public/models/replica/ (replica.ts),
+ * the helper graphs into public/models/helpers/, then records the exact sizes
+ * and hashes back into the tiny and bench manifests. Skips all work when a stamp
+ * says the output matches the current forge sources.
  *
  *   npm run forge            (add -- --force to rebuild)
  */
@@ -15,6 +16,7 @@ import { validatePack, type Component, type Pack } from '../../src/lib/models/ma
 import { configFile } from './configs.ts';
 import { HELPER_GRAPHS, helperGraph } from './helpers.ts';
 import { encodeModel } from './onnx.ts';
+import { REPLICA_MANIFEST, replicaFiles, replicaManifest } from './replica.ts';
 import { vocabulary } from './tokenizer.ts';
 import { TWINS } from './twins.ts';
 
@@ -25,6 +27,9 @@ export const FORGED_PACKS = [
   { manifest: 'models/tiny-pack.json', twinPrefix: '' },
   { manifest: 'models/bench-pack.json', twinPrefix: 'bench-' },
 ] as const;
+
+/** The pack the replica copies (its every field counts for the stamp: the replica repeats them). */
+export const REPLICATED_PACK = 'models/default-pack.json';
 
 export interface ForgeOptions {
   /** Repository root (manifests and sources); defaults to this checkout. */
@@ -69,6 +74,7 @@ async function sourceHash(repoRoot: string): Promise<string> {
     const raw = JSON.parse(await readFile(join(repoRoot, manifest), 'utf8'));
     hash.update(JSON.stringify(raw, (k, v) => (MANIFEST_FILLED.has(k) ? undefined : v)));
   }
+  hash.update(await readFile(join(repoRoot, REPLICATED_PACK)));
   return hash.digest('hex');
 }
 
@@ -151,6 +157,25 @@ async function updateManifest(file: string, written: Map<string, ForgedFile>, pa
   if (next !== text) await writeAtomic(file, next);
 }
 
+/** The replica of the default pack: its files at the Hub URL layout, then its manifest. */
+async function forgeReplica(repoRoot: string, emit: (path: string, data: Uint8Array) => Promise<void>) {
+  const file = join(repoRoot, REPLICATED_PACK);
+  const raw = JSON.parse(await readFile(file, 'utf8'));
+  const written = new Map<string, { bytes: number; sha256: string }>();
+  for (const f of replicaFiles(validatePack(raw))) {
+    await emit(f.path, f.data);
+    written.set(`${f.component}/${f.file}`, { bytes: f.data.byteLength, sha256: sha256(f.data) });
+  }
+  const manifest = replicaManifest(raw, (component, path) => {
+    const w = written.get(`${component}/${path}`);
+    if (!w) throw new Error(`forge: the replica of ${component}/${path} was not written`);
+    return w;
+  });
+  const text = await formatJson(file, JSON.stringify(manifest));
+  validatePack(JSON.parse(text));
+  await emit(REPLICA_MANIFEST, new TextEncoder().encode(text));
+}
+
 export async function forge(options: ForgeOptions = {}): Promise<ForgeResult> {
   const started = performance.now();
   const repoRoot = options.repoRoot ?? REPO_ROOT;
@@ -180,6 +205,7 @@ export async function forge(options: ForgeOptions = {}): Promise<ForgeResult> {
         await emit(`${pack.localRoot}/${c.id}/${f.path}`, componentFile(c, f.path, twinPrefix));
     if (updateManifests) await updateManifest(file, new Map(files.map((f) => [f.path, f])), pack);
   }
+  await forgeReplica(repoRoot, emit);
   for (const h of HELPER_GRAPHS)
     await emit(`models/helpers/${h.file}`, encodeModel(helperGraph(h), h.summary));
   await (await import('./engine-helpers.ts')).writeEngineHelpers(emit);

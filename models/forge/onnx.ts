@@ -46,13 +46,18 @@ message GraphProto {
   optional string doc_string = 10;
   repeated ValueInfoProto input = 11;
   repeated ValueInfoProto output = 12;
+  repeated ValueInfoProto value_info = 13;
 }
 message TensorProto {
   repeated int64 dims = 1;
   optional int32 data_type = 2;
+  repeated int32 int32_data = 5 [packed = true];
   optional string name = 8;
   optional bytes raw_data = 9;
+  repeated StringStringEntryProto external_data = 13;
+  optional int32 data_location = 14;
 }
+message StringStringEntryProto { optional string key = 1; optional string value = 2; }
 message TensorShapeProto {
   message Dimension { oneof value { int64 dim_value = 1; string dim_param = 2; } }
   repeated Dimension dim = 1;
@@ -90,7 +95,9 @@ export type AttrValue =
   | { floats: number[] }
   | { int: number }
   /** A subgraph (the branches of If); it may read values of the enclosing graph by name. */
-  | { graph: GraphSpec };
+  | { graph: GraphSpec }
+  /** A tensor (Constant's and ConstantOfShape's `value`). */
+  | { tensor: InitSpec };
 
 export interface NodeSpec {
   opType: string;
@@ -98,6 +105,8 @@ export interface NodeSpec {
   outputs: string[];
   name: string;
   attrs?: Record<string, AttrValue>;
+  /** Operator domain; empty for the default ONNX domain, e.g. 'com.microsoft' for contrib ops. */
+  domain?: string;
 }
 export interface ValueSpec {
   name: string;
@@ -109,6 +118,10 @@ export interface InitSpec {
   dtype: ElemType;
   dims: number[];
   raw: Uint8Array;
+  /** Store the values in int32_data instead of raw_data (float16: one bit pattern per entry). */
+  int32Data?: number[];
+  /** Store the values in an external file instead (raw is then ignored). */
+  external?: { location: string; offset: number; length: number };
 }
 export interface GraphSpec {
   name: string;
@@ -117,6 +130,7 @@ export interface GraphSpec {
   inits: InitSpec[];
   inputs: ValueSpec[];
   outputs: ValueSpec[];
+  valueInfo?: ValueSpec[];
 }
 
 function attribute(name: string, value: AttrValue) {
@@ -126,6 +140,7 @@ function attribute(name: string, value: AttrValue) {
     return Number.isInteger(value) ? { name, type: 2, i: value } : { name, type: 1, f: value };
   if ('int' in value) return { name, type: 2, i: value.int };
   if ('graph' in value) return { name, type: 5, g: graphProto(value.graph) };
+  if ('tensor' in value) return { name, type: 4, t: tensorProto(value.tensor) };
   return { name, type: 6, floats: value.floats };
 }
 
@@ -139,6 +154,19 @@ const valueInfo = (v: ValueSpec) => ({
   },
 });
 
+function tensorProto(t: InitSpec): object {
+  const external = t.external && {
+    external_data: [
+      { key: 'location', value: t.external.location },
+      { key: 'offset', value: String(t.external.offset) },
+      { key: 'length', value: String(t.external.length) },
+    ],
+    data_location: 1,
+  };
+  const stored = t.int32Data ? { int32_data: t.int32Data } : (external ?? { raw_data: t.raw });
+  return { name: t.name, data_type: ELEM_TYPE[t.dtype], dims: t.dims, ...stored };
+}
+
 function graphProto(graph: GraphSpec): object {
   return {
     name: graph.name,
@@ -149,30 +177,70 @@ function graphProto(graph: GraphSpec): object {
       input: n.inputs,
       output: n.outputs,
       attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+      ...(n.domain ? { domain: n.domain } : {}),
     })),
-    initializer: graph.inits.map((t) => ({
-      name: t.name,
-      data_type: ELEM_TYPE[t.dtype],
-      dims: t.dims,
-      raw_data: t.raw,
-    })),
+    initializer: graph.inits.map(tensorProto),
     input: graph.inputs.map(valueInfo),
     output: graph.outputs.map(valueInfo),
+    ...(graph.valueInfo && { value_info: graph.valueInfo.map(valueInfo) }),
   };
+}
+
+/** Every non-default operator domain used by the graph or its subgraphs, sorted. */
+function domains(graph: GraphSpec, found = new Set<string>()): Set<string> {
+  for (const n of graph.nodes) {
+    if (n.domain) found.add(n.domain);
+    for (const v of Object.values(n.attrs ?? {}))
+      if (typeof v === 'object' && !Array.isArray(v) && 'graph' in v) domains(v.graph, found);
+  }
+  return found;
 }
 
 /** Serialises a graph to ONNX bytes; the same spec always gives the same bytes. */
 export function encodeModel(graph: GraphSpec, docString = ''): Uint8Array {
+  // Contrib-op domains (com.microsoft) are version 1; graphs without them keep their exact bytes.
+  const extra = [...domains(graph)].sort().map((domain) => ({ domain, version: 1 }));
   const model = {
     ir_version: IR_VERSION,
     producer_name: 'storyloom-forge',
     producer_version: '1',
     model_version: 1,
     doc_string: docString,
-    opset_import: [{ domain: '', version: OPSET }],
+    opset_import: [{ domain: '', version: OPSET }, ...extra],
     graph: graphProto(graph),
   };
   const problem = ModelProto.verify(model);
   if (problem) throw new Error(`forge: bad ModelProto: ${problem}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** Parses ONNX bytes with the same schema subset (for tests that look inside forged files). */
+export function decodeModel(bytes: Uint8Array): DecodedModel {
+  return ModelProto.toObject(ModelProto.decode(bytes), {
+    longs: Number,
+    bytes: Array,
+    defaults: false,
+  }) as DecodedModel;
+}
+
+interface DecodedValue {
+  name: string;
+  type: { tensor_type: { elem_type: number } };
+}
+interface DecodedNode {
+  op_type: string;
+  input: string[];
+  output: string[];
+  domain?: string;
+  attribute?: { name: string; i?: number; type?: number }[];
+}
+interface DecodedGraph {
+  node: DecodedNode[];
+  initializer: { name: string; data_type: number; dims?: number[] }[];
+  input: DecodedValue[];
+  output: DecodedValue[];
+}
+export interface DecodedModel {
+  opset_import: { domain?: string; version: number }[];
+  graph: DecodedGraph;
 }

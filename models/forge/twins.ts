@@ -12,6 +12,12 @@ import { VLM_TWINS } from './vlm-twin.ts';
 export interface TwinContext {
   /** Size of the forged tokenizer's vocabulary (embedding rows). */
   vocabSize: number;
+  /**
+   * Take token ids modulo the table size, so ids of the real tokenizer (CLIP's 49406/49407, which the
+   * engine writes from the manifest when it truncates) stay in range. The replica sets it; the tiny
+   * twins do not (their bytes stay as they were).
+   */
+  wrapIds?: boolean;
 }
 
 type Twin = (graph: Graph, ctx: TwinContext) => GraphSpec;
@@ -43,10 +49,17 @@ function finish(b: GraphBuilder, graph: Graph, values: Record<string, string>, d
   return b.build(doc);
 }
 
+/** int64 ids for a Gather into a table of `vocab` rows (wrapped into range for the replica). */
+function tokenIds(b: GraphBuilder, ids: string, vocab: number, ctx: TwinContext, cast = true): string {
+  const long = cast ? b.cast(ids, 'int64') : ids;
+  return ctx.wrapIds ? b.op('Mod', [long, b.ints64([], [vocab])]) : long;
+}
+
 /** Token embedding followed by a running mean: position i sees tokens 0..i, like causal attention. */
-function embedTokens(b: GraphBuilder, ids: string, vocab: number, hidden: number): string {
+function embedTokens(b: GraphBuilder, ids: string, ctx: TwinContext, hidden: number): string {
+  const vocab = ctx.vocabSize;
   const table = b.weight([vocab, hidden], 1);
-  const e = b.op('Gather', [table, b.cast(ids, 'int64')], { axis: 0 });
+  const e = b.op('Gather', [table, tokenIds(b, ids, vocab, ctx)], { axis: 0 });
   const running = b.op('CumSum', [e, b.ints64([], [1])]);
   return b.tanh(b.add(e, b.mul(running, b.scalar(0.25))));
 }
@@ -57,7 +70,7 @@ const TEXT_HIDDEN = 16;
 const textEncoder: Twin = (graph, ctx) => {
   const b = begin(graph, 'text-encoder');
   const out = io(graph, 'outputs', 'last_hidden_state');
-  const h = embedTokens(b, 'input_ids', ctx.vocabSize, TEXT_HIDDEN);
+  const h = embedTokens(b, 'input_ids', ctx, TEXT_HIDDEN);
   const last = b.linear(h, TEXT_HIDDEN, fixed(out, 2));
   return finish(b, graph, { last_hidden_state: last }, 'tiny twin of the SD-Turbo text encoder');
 };
@@ -145,28 +158,32 @@ function patches(b: GraphBuilder, pixels: string, patch: number): string {
   return b.tanh(b.linear(flat, 3, PATCH_HIDDEN, 2));
 }
 
-/** CLIP vision tower: pixel_values → image_embeds, last_hidden_state (CLS + patches). */
+const maybe = (graph: Graph, name: string) => graph.outputs.find((t) => t.name === name);
+
+/** CLIP vision tower: pixel_values → image_embeds (and last_hidden_state, CLS + patches, if the contract has it). */
 const clipVision: Twin = (graph) => {
   const b = begin(graph, 'image-text-encoder');
   const embeds = io(graph, 'outputs', 'image_embeds');
-  const last = io(graph, 'outputs', 'last_hidden_state');
+  const last = maybe(graph, 'last_hidden_state');
   const p = patches(b, 'pixel_values', 32);
   const cls = b.mean(p, [1], true);
-  const tokens = b.op('Concat', [cls, p], { axis: 1 });
-  const hidden = b.linear(tokens, PATCH_HIDDEN, fixed(last, 2));
-  const image = b.linear(b.tanh(b.reshape(cls, [0, PATCH_HIDDEN])), PATCH_HIDDEN, fixed(embeds, 1));
-  return finish(b, graph, { image_embeds: image, last_hidden_state: hidden }, 'CLIP vision twin');
+  const values: Record<string, string> = {};
+  if (last)
+    values.last_hidden_state = b.linear(b.op('Concat', [cls, p], { axis: 1 }), PATCH_HIDDEN, fixed(last, 2));
+  values.image_embeds = b.linear(b.tanh(b.reshape(cls, [0, PATCH_HIDDEN])), PATCH_HIDDEN, fixed(embeds, 1));
+  return finish(b, graph, values, 'CLIP vision twin');
 };
 
-/** CLIP text tower: input_ids → text_embeds, last_hidden_state. */
+/** CLIP text tower: input_ids → text_embeds (and last_hidden_state if the contract has it). */
 const clipText: Twin = (graph, ctx) => {
   const b = begin(graph, 'image-text-encoder');
   const embeds = io(graph, 'outputs', 'text_embeds');
-  const last = io(graph, 'outputs', 'last_hidden_state');
-  const h = embedTokens(b, 'input_ids', ctx.vocabSize, PATCH_HIDDEN);
-  const hidden = b.linear(h, PATCH_HIDDEN, fixed(last, 2));
-  const text = b.linear(b.mean(h, [1]), PATCH_HIDDEN, fixed(embeds, 1));
-  return finish(b, graph, { text_embeds: text, last_hidden_state: hidden }, 'CLIP text twin');
+  const last = maybe(graph, 'last_hidden_state');
+  const h = embedTokens(b, 'input_ids', ctx, PATCH_HIDDEN);
+  const values: Record<string, string> = {};
+  if (last) values.last_hidden_state = b.linear(h, PATCH_HIDDEN, fixed(last, 2));
+  values.text_embeds = b.linear(b.mean(h, [1]), PATCH_HIDDEN, fixed(embeds, 1));
+  return finish(b, graph, values, 'CLIP text twin');
 };
 
 /**
@@ -183,7 +200,8 @@ const owlvit: Twin = (graph, ctx) => {
   if (grid * grid !== numBoxes) throw new Error('forge: detector boxes must be grid²');
 
   const p = patches(b, 'pixel_values', 32);
-  const e = b.op('Gather', [b.weight([ctx.vocabSize, PATCH_HIDDEN], 1), 'input_ids'], { axis: 0 });
+  const table = b.weight([ctx.vocabSize, PATCH_HIDDEN], 1);
+  const e = b.op('Gather', [table, tokenIds(b, 'input_ids', ctx.vocabSize, ctx, false)], { axis: 0 });
   const mask = b.unsqueeze(b.cast('attention_mask', 'float32'), [2]);
   const count = b.add(b.sum(mask, [1]), b.scalar(1e-6));
   const query = b.tanh(b.op('Div', [b.sum(b.mul(e, mask), [1]), count]));
@@ -198,7 +216,18 @@ const owlvit: Twin = (graph, ctx) => {
   const box = b.op('Sigmoid', [
     b.add(b.matmul(p, b.weight([PATCH_HIDDEN, 4], PATCH_HIDDEN, 0.3)), b.floats([numBoxes, 4], centres)),
   ]);
-  const text = b.linear(query, PATCH_HIDDEN, fixed(textEmbeds, 1));
+  // [queries, 512], or [image batch (1), queries, 512] as in HF's OwlViTObjectDetectionOutput.
+  const width = fixed(textEmbeds, textEmbeds.shape.length - 1);
+  const perQuery = b.linear(query, PATCH_HIDDEN, width);
+  // The leading axis follows the image batch (a free dimension, not a constant 1).
+  const imageBatch = b.op('Shape', ['pixel_values'], { start: 0, end: 1 });
+  const text =
+    textEmbeds.shape.length === 3
+      ? b.op('Expand', [
+          b.unsqueeze(perQuery, [0]),
+          b.op('Concat', [imageBatch, b.op('Shape', [perQuery])], { axis: 0 }),
+        ])
+      : perQuery;
   const image = b.reshape(b.linear(p, PATCH_HIDDEN, fixed(imageEmbeds, 3)), [
     0,
     grid,

@@ -226,6 +226,51 @@ export const VLM_TWINS: Record<string, (graph: Graph) => GraphSpec> = {
   'vlm-judge/decoder_model_merged': decoderMerged,
 };
 
+/**
+ * Florence-2's task tables as its processor defines them (huggingface/transformers
+ * src/transformers/models/florence2/processing_florence2.py @ 06053b84, the same tables as
+ * Microsoft's remote-code processor); transformers.js reads them from preprocessor_config.json
+ * (models/florence2/processing_florence2.js:9-28).
+ */
+export const FLORENCE_TASKS = {
+  tasks_answer_post_processing_type: {
+    '<OCR>': 'pure_text',
+    '<OCR_WITH_REGION>': 'ocr',
+    '<CAPTION>': 'pure_text',
+    '<DETAILED_CAPTION>': 'pure_text',
+    '<MORE_DETAILED_CAPTION>': 'pure_text',
+    '<OD>': 'description_with_bboxes',
+    '<DENSE_REGION_CAPTION>': 'description_with_bboxes',
+    '<CAPTION_TO_PHRASE_GROUNDING>': 'phrase_grounding',
+    '<REFERRING_EXPRESSION_SEGMENTATION>': 'polygons',
+    '<REGION_TO_SEGMENTATION>': 'polygons',
+    '<OPEN_VOCABULARY_DETECTION>': 'description_with_bboxes_or_polygons',
+    '<REGION_TO_CATEGORY>': 'pure_text',
+    '<REGION_TO_DESCRIPTION>': 'pure_text',
+    '<REGION_TO_OCR>': 'pure_text',
+    '<REGION_PROPOSAL>': 'bboxes',
+  },
+  task_prompts_without_inputs: {
+    '<OCR>': 'What is the text in the image?',
+    '<OCR_WITH_REGION>': 'What is the text in the image, with regions?',
+    '<CAPTION>': 'What does the image describe?',
+    '<DETAILED_CAPTION>': 'Describe in detail what is shown in the image.',
+    '<MORE_DETAILED_CAPTION>': 'Describe with a paragraph what is shown in the image.',
+    '<OD>': 'Locate the objects with category name in the image.',
+    '<DENSE_REGION_CAPTION>': 'Locate the objects in the image, with their descriptions.',
+    '<REGION_PROPOSAL>': 'Locate the region proposals in the image.',
+  },
+  task_prompts_with_input: {
+    '<CAPTION_TO_PHRASE_GROUNDING>': 'Locate the phrases in the caption: {input}',
+    '<REFERRING_EXPRESSION_SEGMENTATION>': 'Locate {input} in the image with mask',
+    '<REGION_TO_SEGMENTATION>': 'What is the polygon mask of region {input}',
+    '<OPEN_VOCABULARY_DETECTION>': 'Locate {input} in the image.',
+    '<REGION_TO_CATEGORY>': 'What is the region {input}?',
+    '<REGION_TO_DESCRIPTION>': 'What does the region {input} describe?',
+    '<REGION_TO_OCR>': 'What text is in the region {input}?',
+  },
+} as const;
+
 const special = (id: number, content: string) => ({
   id,
   content,
@@ -300,25 +345,8 @@ export function vlmConfigFile(graphs: Graph[], path: string): object | undefined
         image_std: [0.229, 0.224, 0.225],
         do_convert_rgb: true,
         image_seq_length: 577,
-        // A few of Florence-2's tasks; a question that is no task is sent as it is.
-        tasks_answer_post_processing_type: {
-          '<OCR>': 'pure_text',
-          '<CAPTION>': 'pure_text',
-          '<DETAILED_CAPTION>': 'pure_text',
-          '<MORE_DETAILED_CAPTION>': 'pure_text',
-          '<OD>': 'description_with_bboxes',
-          '<CAPTION_TO_PHRASE_GROUNDING>': 'phrase_grounding',
-        },
-        task_prompts_without_inputs: {
-          '<OCR>': 'What is the text in the image?',
-          '<CAPTION>': 'What does the image describe?',
-          '<DETAILED_CAPTION>': 'Describe in detail what is shown in the image.',
-          '<MORE_DETAILED_CAPTION>': 'Describe with a paragraph what is shown in the image.',
-          '<OD>': 'Locate the objects with category name in the image.',
-        },
-        task_prompts_with_input: {
-          '<CAPTION_TO_PHRASE_GROUNDING>': 'Locate the phrases in the caption: {input}',
-        },
+        // Florence-2's task tables (a text that is no task is sent as it is).
+        ...FLORENCE_TASKS,
       };
     case 'tokenizer.json': {
       const token = (t: string) => ({ SpecialToken: { id: t, type_id: 0 } });

@@ -16,6 +16,7 @@ import { launchFreshBrowser } from './browser';
 import type { BrowserContext, Page } from '@playwright/test';
 import { makePng } from '../e2e/helpers/png';
 import { median, type BenchContext, type Figures, type Measure } from './measure';
+import { reopen, TINY } from '../e2e/helpers/hooks';
 
 export interface ConsistencyFigures extends Figures {
   localEditCostRatio: number;
@@ -49,7 +50,10 @@ async function setUp(page: Page, baseUrl: string): Promise<string> {
   return page.url().split('/').pop() as string;
 }
 
-async function generateOnce(page: Page, seed: number): Promise<{ backend: string | null; totalMs: number }> {
+async function generateOnce(
+  page: Page,
+  seed: number,
+): Promise<{ backend: string | null; totalMs: number; ortMs: number }> {
   const facts = page.getByTestId('generate-facts');
   await page.getByLabel('Seed', { exact: true }).fill(String(seed));
   await page.getByLabel('Seed', { exact: true }).dispatchEvent('change');
@@ -58,7 +62,32 @@ async function generateOnce(page: Page, seed: number): Promise<{ backend: string
   return {
     backend: await facts.getAttribute('data-backend'),
     totalMs: Number(await facts.getAttribute('data-total-ms')),
+    ortMs: Number(await facts.getAttribute('data-ort-ms')),
   };
+}
+
+/** Where the latest stored attempt's time went (its stage timings). */
+async function lastBreakdown(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('storyloom');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const all = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      const r = db.transaction('attempts').objectStore('attempts').getAll();
+      r.onsuccess = () => resolve(r.result as Record<string, unknown>[]);
+      r.onerror = () => reject(r.error);
+    });
+    db.close();
+    const last = all.sort((a, b) => Number(a.createdAt) - Number(b.createdAt)).at(-1);
+    const t = (last?.timings ?? {}) as Record<string, number>;
+    const part = (k: string) => (t[k] === undefined ? '' : `${k.replace(/Ms$/, '')} ${Math.round(t[k])}`);
+    return ['loadMs', 'encodeMs', 'vaeEncodeMs', 'denoiseMs', 'decodeMs', 'pasteMs']
+      .map(part)
+      .filter(Boolean)
+      .join(', ');
+  });
 }
 
 async function addCharacter(page: Page, name: string): Promise<void> {
@@ -66,7 +95,10 @@ async function addCharacter(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Add to panel' }).click();
 }
 
-async function editOnce(page: Page, variation: number): Promise<number> {
+async function editOnce(
+  page: Page,
+  variation: number,
+): Promise<{ totalMs: number; generateMs: number; ortMs: number; crop: string | null }> {
   // A 256×256 box: a quarter of the 512×512 picture, drawn on the mask canvas.
   const canvas = page.getByTestId('mask-canvas');
   await canvas.waitFor();
@@ -86,7 +118,13 @@ async function editOnce(page: Page, variation: number): Promise<number> {
   await page.getByLabel('Edit variation').dispatchEvent('change');
   await page.getByRole('button', { name: 'Edit this region' }).click();
   await page.getByText(`(seed ${variation})`).first().waitFor({ timeout: 600_000 });
-  return Number(await page.getByTestId('edit-facts').getAttribute('data-total-ms'));
+  const facts = page.getByTestId('edit-facts');
+  return {
+    totalMs: Number(await facts.getAttribute('data-total-ms')),
+    generateMs: Number(await facts.getAttribute('data-generate-ms')),
+    ortMs: Number(await facts.getAttribute('data-ort-ms')),
+    crop: await facts.getAttribute('data-crop'),
+  };
 }
 
 export async function measureConsistency(
@@ -99,7 +137,7 @@ export async function measureConsistency(
   const page = await browser.newPage();
   try {
     const storyId = await setUp(page, baseUrl);
-    await page.goto(`${baseUrl}/?unetPack=bench&judge=off#/story/${storyId}`);
+    await reopen(page, `${baseUrl}/#/story/${storyId}`, { ...TINY, unetPack: 'bench', judgeOff: true });
     // Cycles of 1, 2 and 3 characters and a local edit, interleaved so that each cycle's ratios see
     // the same machine load (the figures are medians of per-cycle ratios); the first cycle is cold.
     const cycles: { one: number; edit: number; two: number; three: number }[] = [];
@@ -107,18 +145,25 @@ export async function measureConsistency(
       const seed = 10 * (cycle + 1);
       const first = await generateOnce(page, seed);
       if (first.backend !== 'webgpu') throw new Error(`The engine ran on ${first.backend}, not WebGPU.`);
+      const firstParts = await lastBreakdown(page);
       // The local edit: strength 1 runs every step, as the full generation does.
       await page.getByLabel('Edit strength').fill('1');
       const edit = await editOnce(page, 100 + cycle);
+      const editParts = await lastBreakdown(page);
       await addCharacter(page, NAMES[1] as string);
       const two = (await generateOnce(page, seed + 1)).totalMs;
       await addCharacter(page, NAMES[2] as string);
       const three = (await generateOnce(page, seed + 2)).totalMs;
       for (const name of NAMES.slice(1))
         await page.getByRole('button', { name: `Remove ${name} from panel 1` }).click();
-      const line = `one ${first.totalMs.toFixed(0)} ms, edit ${edit.toFixed(0)} ms, two ${two.toFixed(0)} ms, three ${three.toFixed(0)} ms`;
+      const line =
+        `one ${first.totalMs.toFixed(0)} ms (ORT ${first.ortMs.toFixed(0)}), ` +
+        `edit ${edit.totalMs.toFixed(0)} ms (generate ${edit.generateMs.toFixed(0)}, ORT ${edit.ortMs.toFixed(0)}, crop ${edit.crop}), ` +
+        `two ${two.toFixed(0)} ms, three ${three.toFixed(0)} ms`;
       log(`  consistency ${cycle === 0 ? 'cold' : `cycle ${cycle}`}: ${line}`);
-      if (cycle > 0) cycles.push({ one: first.totalMs, edit, two, three });
+      log(`    one: ${firstParts}`);
+      log(`    edit: ${editParts}`);
+      if (cycle > 0) cycles.push({ one: first.totalMs, edit: edit.totalMs, two, three });
     }
     const m = (f: (c: (typeof cycles)[number]) => number) => median(cycles.map(f));
     return {

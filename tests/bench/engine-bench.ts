@@ -14,6 +14,7 @@ import { launchFreshBrowser } from './browser';
 import type { BrowserContext, Page } from '@playwright/test';
 import { makePng } from '../e2e/helpers/png';
 import { median, type BenchContext, type Figures, type Measure } from './measure';
+import { reopen, TINY } from '../e2e/helpers/hooks';
 
 export interface EngineFigures extends Figures {
   pipelineOverheadRatio: number;
@@ -68,7 +69,7 @@ export async function measureEngine(
   const page = await browser.newPage();
   try {
     const storyId = await setUp(page, baseUrl);
-    await page.goto(`${baseUrl}/?unetPack=bench#/story/${storyId}`);
+    await reopen(page, `${baseUrl}/#/story/${storyId}`, { ...TINY, unetPack: 'bench' });
     const cold = await generateOnce(page, 1);
     if (cold.backend !== 'webgpu') throw new Error(`The engine ran on ${cold.backend}, not WebGPU.`);
     log(

@@ -15,6 +15,7 @@ import type { Page } from '@playwright/test';
 import { makePng } from '../e2e/helpers/png';
 import { launchFreshBrowser } from './browser';
 import type { BenchContext, Figures, Measure } from './measure';
+import { reopen, TINY } from '../e2e/helpers/hooks';
 
 /** Soft pose (the twins never rank the asked pose in the top k); the rest as in tests/e2e/gate.spec.ts. */
 const THRESHOLDS = {
@@ -107,7 +108,7 @@ interface RunFacts {
 }
 
 async function runOnce(page: Page, baseUrl: string, storyId: string): Promise<RunFacts> {
-  await page.goto(`${baseUrl}/?backend=wasm#/run/${storyId}`);
+  await reopen(page, `${baseUrl}/#/run/${storyId}`, { ...TINY, backend: 'wasm' });
   await page.getByLabel('Run seed').fill(String(RUN_SEED));
   await page.getByRole('button', { name: 'Run story' }).click();
   await page.waitForFunction(

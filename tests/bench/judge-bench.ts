@@ -14,6 +14,7 @@ import type { Page } from '@playwright/test';
 import { makePng } from '../e2e/helpers/png';
 import { launchFreshBrowser } from './browser';
 import { median, type BenchContext, type Figures, type Measure } from './measure';
+import { reopen, TINY } from '../e2e/helpers/hooks';
 
 async function setUp(page: Page, baseUrl: string): Promise<string> {
   for (const [name, seed] of [
@@ -82,7 +83,7 @@ export async function measureJudge(
 ): Promise<Figures> {
   const log = options.log ?? (() => {});
   const storyId = await setUp(page, baseUrl);
-  await page.goto(`${baseUrl}/?unetPack=bench#/story/${storyId}`);
+  await reopen(page, `${baseUrl}/#/story/${storyId}`, { ...TINY, unetPack: 'bench' });
   const cold = await generateOnce(page, storyId, 1);
   if (cold.backend !== 'webgpu') throw new Error(`The engine ran on ${cold.backend}, not WebGPU.`);
   log(

@@ -46,3 +46,9 @@ export function runMain(name: string, main: () => Promise<void>): void {
       process.exit(1);
     });
 }
+
+/** The value after `name` on the command line, if any. */
+export function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}

@@ -6,7 +6,8 @@ import type { BrowserContext, Page } from '@playwright/test';
 import type { LibraryCounts } from './browser/seed-entry';
 import type { BenchSpec } from './data';
 
-export type Figures = Record<string, number>;
+/** One number per key, or a small table of numbers (per capability set, per stage…). */
+export type Figures = Record<string, number | Record<string, unknown>>;
 
 export interface BenchContext {
   browser: BrowserContext;

@@ -14,13 +14,14 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { launchBrowser } from './browser';
 import { BASE_URL, PROFILE_DIR, ROOT } from './config';
-import { onCleanup, runMain } from './lifecycle';
+import { onCleanup, option, runMain } from './lifecycle';
 import type { BenchContext, Figures, Measure } from './measure';
 import { libraryOpen, librarySearch } from './measures/library';
 import { engineBench } from './engine-bench';
 import { judgeBench } from './judge-bench';
 import { gateBench } from './gate-bench';
 import { consistencyBench } from './consistency-bench';
+import { packBench } from './pack-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { buildApp, buildSeedBundle, startServer } from './server';
 
@@ -31,12 +32,8 @@ const MEASURES: Measure[] = [
   judgeBench,
   gateBench,
   consistencyBench,
+  packBench,
 ];
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 runMain('bench', async () => {
   const runs = Number(option('--runs') ?? 5);

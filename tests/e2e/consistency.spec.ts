@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
 import { featherMask, featherRadius, rasterizeMask } from '../../src/lib/pipeline/mask';
@@ -128,7 +128,7 @@ async function runEdit(page: Page) {
   const previous = (await status.count()) ? await status.textContent() : null;
   await page.getByRole('button', { name: 'Edit this region' }).click();
   if (previous) await expect(status).not.toHaveText(previous, { timeout: 90_000 });
-  await expect(status).toContainText('Edit saved', { timeout: 90_000 });
+  await expect(status).toHaveText(/^Edit of attempt \d+ saved as attempt \d+/, { timeout: 90_000 });
   return { before: await pixelsOf(page, 'before-image'), after: await pixelsOf(page, 'after-image') };
 }
 
@@ -142,8 +142,10 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     await createCharacter(page, 'Mira', 'red', 'yellow raincoat', 3);
     await createCharacter(page, 'Tomas', 'black', 'green coat', 11);
     const storyId = await createStory(page);
-    const query = backend === 'wasm' ? '?judge=off&backend=wasm' : '?judge=off';
-    await page.goto(`/${query}#/story/${storyId}`);
+    await reopen(page, `/#/story/${storyId}`, {
+      judgeOff: true,
+      ...(backend === 'wasm' ? { backend: 'wasm' } : {}),
+    });
     await expect(page.getByTestId('generate-panel')).toBeVisible();
 
     // 1. A two-character panel generates: 2 identity + 2 transient + scene encoded, latents stay on the device.

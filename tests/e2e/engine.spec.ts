@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
 
@@ -116,8 +116,9 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     page.on('pageerror', (e) => errors.push(e.message));
     await createCharacter(page, 'Mira');
     const storyId = await createStory(page);
-    const query = backend === 'wasm' ? '?backend=wasm' : '';
-    await page.goto(`/${query}#/story/${storyId}`);
+    // The engine alone: the judge has its own spec (judge.spec.ts), so it is switched off here.
+    const hooks = backend === 'wasm' ? ({ backend: 'wasm', judgeOff: true } as const) : { judgeOff: true };
+    await reopen(page, `/#/story/${storyId}`, hooks);
     await expect(page.getByTestId('generate-panel')).toBeVisible();
 
     // 1. Generate: the image is shown and stored as an attempt.
@@ -159,7 +160,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     }
 
     // 5. Cancel stops within one step, nothing is stored, and the worker takes the next job.
-    await page.goto(`/?engineStepDelay=600${query ? '&backend=wasm' : ''}#/story/${storyId}`);
+    await reopen(page, `/#/story/${storyId}`, { ...hooks, engineStepDelayMs: 600 });
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await expect(page.getByTestId('generate-step')).toHaveText('Step 1 of 4', { timeout: 60_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();

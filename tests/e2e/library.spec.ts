@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/studio';
 import type { Locator, Page } from '@playwright/test';
 import { makePng, sha256 } from './helpers/png';
 
@@ -360,34 +360,35 @@ test('settings: bad input is refused, good input survives a reload and sets the 
   await expect(page.getByRole('region', { name: 'Storage' }).getByTestId('storage-meter')).toContainText(
     /Storage: .* used/,
   );
-  const width = page.getByLabel('Width (px)');
-  await expect(width).toHaveValue('512');
-  await width.fill('500');
+  // Size and guidance are the active pack's (the tiny pack draws 64 × 64): only the steps are the artist's.
+  await expect(page.getByTestId('drawing-size')).toContainText('64 × 64 pixels');
+  await expect(page.getByLabel('Width (px)')).toHaveCount(0);
+  const steps = page.getByLabel('Steps');
+  await expect(steps).toHaveValue('4');
+  await steps.fill('0');
   await page.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByTestId('form-error')).toContainText('multiple of 8');
+  await expect(page.getByTestId('form-error')).toContainText('Steps must be a whole number from 1 to 100.');
   await page.reload();
-  await expect(width).toHaveValue('512');
+  await expect(steps).toHaveValue('4');
 
-  await width.fill('768');
-  await page.getByLabel('Height (px)').fill('480');
+  await steps.fill('3');
   await page.getByLabel('Max attempts per panel').fill('3');
   await page.getByLabel('Theme').selectOption('dark');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByTestId('form-status')).toHaveText('Settings saved.');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.reload();
-  await expect(width).toHaveValue('768');
-  await expect(page.getByLabel('Height (px)')).toHaveValue('480');
+  await expect(steps).toHaveValue('3');
   await expect(page.getByLabel('Max attempts per panel')).toHaveValue('3');
   await expect(page.getByLabel('Theme')).toHaveValue('dark');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 
-  // The region editor draws panels in the chosen aspect (768:480 = 1.6).
+  // The region editor draws panels in the aspect the pack draws (64:64 = 1).
   await page.goto('/#/models');
   await expect(page.getByRole('heading', { name: 'Models', level: 1 })).toBeVisible();
   await page.goto('/#/story/new');
   const panel = (await page.getByTestId('region-panel').boundingBox())!;
-  expect(panel.width / panel.height).toBeCloseTo(1.6, 1);
+  expect(panel.width / panel.height).toBeCloseTo(1, 1);
 });
 
 test('a newer version in another tab turns this tab stale: a banner asks to reload', async ({

@@ -5,14 +5,21 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './helpers/studio';
 import { readPackJson, REPO_ROOT, serveHub } from './helpers/hub-routes';
 
 const pack = readPackJson('tiny-pack');
 const TINY_FOLDER = join(REPO_ROOT, 'public', pack.localRoot ?? 'models/tiny');
 const UNET = 'unet/unet/model.onnx';
 const VAE = 'vae-decoder/vae_decoder/model.onnx';
-const onnxCount = pack.components.reduce((n, c) => n + c.graphs.length, 0);
+// An install brings everything but the planner (it comes the first time planning is used).
+const installed = pack.components.filter((c) => c.role !== 'planner-llm');
+const onnxCount = installed.reduce((n, c) => n + c.graphs.length, 0);
+const installFiles = installed.reduce((n, c) => n + c.files.length, 0);
+
+// The tiny pack is offered (developer hooks) but not active and not served: it is installed for real.
+test.use({ hooks: { testPacks: true } });
 
 const card = (page: Page) => page.getByTestId('pack-tiny');
 const status = (page: Page) => card(page).getByTestId('pack-status');
@@ -60,7 +67,7 @@ test('downloads the tiny pack with a progress bar that moves, then checks it in 
   await card(page).getByTestId('download').click();
   const seen = new Set<string>();
   let max = 0;
-  while ((await status(page).textContent()) !== 'Verified' && Date.now() - started < 60_000) {
+  while ((await status(page).textContent()) !== 'Installed' && Date.now() - started < 60_000) {
     const bar = card(page).getByTestId('pack-progress').locator('progress');
     if (await bar.count()) {
       seen.add((await bar.getAttribute('value')) ?? '');
@@ -69,14 +76,15 @@ test('downloads the tiny pack with a progress bar that moves, then checks it in 
     await page.waitForTimeout(20);
   }
   const seconds = (Date.now() - started) / 1000;
-  await expect(status(page)).toHaveText('Verified');
+  await expect(status(page)).toHaveText('Installed');
   const values = [...seen].map(Number).filter((v) => v > 0 && v < max);
   console.log(
     `tiny pack: ${max} bytes in ${seconds.toFixed(2)} s; intermediate bar values: ${values.length}`,
   );
   expect(values.length).toBeGreaterThanOrEqual(2);
   expect(hub.log.every((r) => r.status === 200 && r.range === null)).toBe(true);
-  expect(hub.log.length).toBe(pack.components.reduce((n, c) => n + c.files.length, 0));
+  expect(hub.log.length).toBe(installFiles);
+  expect(hub.log.some((r) => r.label.startsWith('planner-llm/'))).toBe(false);
   await expect(card(page).getByTestId('pack-usage')).not.toContainText('uses 0 B');
 
   await card(page).getByTestId('check-pack').click();
@@ -106,7 +114,7 @@ test('an interrupted transfer resumes with Range after a reload instead of resta
   await expect(status(page)).toContainText('Partial');
   await expect(card(page).getByTestId('download')).toHaveText('Resume');
   await card(page).getByTestId('download').click();
-  await expect(status(page)).toHaveText('Verified');
+  await expect(status(page)).toHaveText('Installed');
 
   const requests = hub.log.filter((r) => r.label === UNET);
   expect(requests).toHaveLength(2);
@@ -141,7 +149,7 @@ test('a corrupted file is rejected by name and is never loadable', async ({ page
   hub.faults.corrupt.clear();
   const before = hub.log.length;
   await card(page).getByTestId('download').click();
-  await expect(status(page)).toHaveText('Verified');
+  await expect(status(page)).toHaveText('Installed');
   expect(hub.log.slice(before).map((r) => r.label)).toEqual([VAE]);
 });
 
@@ -160,7 +168,7 @@ test.describe('offline', () => {
       await navigator.serviceWorker.ready;
     });
     await card(page).getByTestId('download').click();
-    await expect(status(page)).toHaveText('Verified');
+    await expect(status(page)).toHaveText('Installed');
     await hub.stop();
 
     // From now on any request to the Hub fails and is counted.
@@ -176,7 +184,7 @@ test.describe('offline', () => {
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
     expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
     await expect(card(page)).toBeVisible();
-    await expect(status(page)).toHaveText('Verified');
+    await expect(status(page)).toHaveText('Installed');
     await card(page).getByTestId('check-pack').click();
     await expect(card(page).getByTestId('check-result')).toHaveAttribute('data-ok', 'true', {
       timeout: 90_000,
@@ -202,7 +210,7 @@ test('importing a folder copies and verifies the pack; a folder missing a file n
 
     await card(page).getByTestId('folder-input').setInputFiles(TINY_FOLDER);
     await expect(card(page).getByTestId('pack-message')).toContainText('every size and SHA-256 checked out');
-    await expect(status(page)).toHaveText('Verified');
+    await expect(status(page)).toHaveText('Installed');
     await card(page).getByTestId('check-pack').click();
     await expect(card(page).getByTestId('check-result')).toHaveAttribute('data-ok', 'true', {
       timeout: 90_000,

@@ -191,6 +191,33 @@ describe('attempts', () => {
     const error = await errorOf(saveAttempt(db, attemptFor('missing-panel', story.id, null)));
     expect(error?.code).toBe('not-found');
   });
+
+  it('a manual attempt moves its panel through the status machine; a later story save keeps that status', async () => {
+    const s = service();
+    const { story, panels } = storyWithPanels('Status', [[]]);
+    await s.saveStoryWithPanels(story, panels);
+    const db = await openStoryLoomDB(s.dbName);
+    dbs.push(db);
+    const attempt = attemptFor(panels[0]!.id, story.id, null);
+    await saveAttempt(db, attempt, undefined, {
+      type: 'attempt-judged',
+      attemptId: attempt.id,
+      verdict: 'pass',
+    });
+    const after = (await s.getStory(story.id))?.panels[0];
+    expect([after?.status, after?.acceptedAttemptId]).toEqual(['passed', attempt.id]);
+    // The editor still holds the draft it loaded: saving its spec must not undo the status.
+    const stale = { ...panels[0]!, caption: 'The ferry is late.' };
+    const saved = await s.saveStoryWithPanels(story, [stale]);
+    expect(saved.panels[0]?.caption).toBe('The ferry is late.');
+    expect([saved.panels[0]?.status, saved.panels[0]?.acceptedAttemptId]).toEqual(['passed', attempt.id]);
+    const reread = (await s.getStory(story.id))?.panels[0];
+    expect([reread?.status, reread?.acceptedAttemptId, reread?.caption]).toEqual([
+      'passed',
+      attempt.id,
+      'The ferry is late.',
+    ]);
+  });
 });
 
 describe('settings', () => {
@@ -233,6 +260,7 @@ function attemptFor(panelId: string, storyId: string, imageId: string | null): A
       scheduler: 'euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId,
     report: null,

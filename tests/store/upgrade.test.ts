@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import v1 from '../fixtures/db/v1.json';
 import v2 from '../fixtures/db/v2.json';
+import v3 from '../fixtures/db/v3.json';
 import { StoryLoomError } from '../../src/lib/domain';
 import { DB, INDEX, META, STORE, openStoryLoomDB } from '../../src/lib/store';
 import { createLibraryService } from '../../src/lib/services/library.service';
@@ -200,5 +201,32 @@ describe('records and databases from a newer StoryLoom', () => {
     const read = await service.getCharacter('late');
     expect(read?.schemaVersion).toBe(2);
     expect(read?.wardrobe).toHaveLength(3);
+  });
+});
+
+describe('opening a version 3 database', () => {
+  it('moves panels to the status machine: accepted by the artist, overridden, passed by the gate, draft', async () => {
+    const { service, name } = await serviceOn(v3 as DbFixture);
+    await service.open();
+    const story = await service.getStory('story-harbour');
+    const status = Object.fromEntries(
+      (story?.panels ?? []).map((p) => [p.id, [p.status, p.acceptedAttemptId]]),
+    );
+    expect(status).toEqual({
+      'p-artist': ['accepted', 'p-artist:attempt:0'],
+      'p-override': ['overridden', 'p-override:attempt:0'],
+      'p-gate': ['passed', 'p-gate:attempt:1'],
+      'p-queued': ['draft', null],
+      'p-review': ['needs-review', null],
+    });
+    for (const p of story?.panels ?? []) expect(p.schemaVersion).toBe(2);
+    // The stored records were rewritten (not only read through the migration).
+    expect(((await rawGet(name, STORE.panels, 'p-gate')) as { schemaVersion: number }).schemaVersion).toBe(2);
+    expect(
+      ((await rawGet(name, STORE.settings, 'settings')) as { schemaVersion: number }).schemaVersion,
+    ).toBe(1);
+    expect((await service.getSettings()).models).toEqual({ activePackId: null, developerTestPacks: false });
+    const log = (await rawGet(name, STORE.meta, META.lastUpgrade)) as { value: { fromVersion: number } };
+    expect(log.value.fromVersion).toBe(3);
   });
 });

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   CAMERA_ANGLES,
+  CHECK_KINDS,
+  CHECK_KIND_LABELS,
   Character,
   EXPRESSIONS,
   FACINGS,
   GAZES,
+  JudgeReport,
   Panel,
   POSES,
   RegionBox,
@@ -56,6 +59,35 @@ describe('vocabularies', () => {
       expect(new Set(terms.map((t) => t.draw)).size).toBe(terms.length);
     },
   );
+});
+
+describe('judge check kinds', () => {
+  it('name every kind in words', () => {
+    for (const kind of CHECK_KINDS) expect(CHECK_KIND_LABELS[kind].trim(), kind).not.toBe('');
+  });
+
+  it('still read a report judged with the retired yes/no checklist', () => {
+    const old = {
+      checks: [
+        {
+          id: 'checklist#0',
+          kind: 'checklist',
+          label: 'Is the girl smiling?',
+          characterId: 'mira',
+          score: 1,
+          threshold: 1,
+          passed: true,
+          hard: false,
+          box: null,
+          detail: 'Answer: yes (expected yes). VLM said: "Yes."',
+        },
+      ],
+      verdict: 'pass',
+      weightedScore: 1,
+      judgedAt: 1,
+    };
+    expect(JudgeReport.parse(old).checks[0]!.kind).toBe('checklist');
+  });
 });
 
 describe('schema messages are sentences a person can act on', () => {

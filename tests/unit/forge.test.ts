@@ -4,85 +4,25 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { forge } from '../../models/forge/index.ts';
 import { HELPER_GRAPHS } from '../../models/forge/helpers.ts';
-import { vocabulary } from '../../models/forge/tokenizer.ts';
-import type { Graph, Pack, TensorSpec } from '../../src/lib/models/manifest.ts';
-import { ensureForged, forgedPath, openSession, ort, PUBLIC_DIR, readPack } from '../helpers/forge.ts';
+import type { Pack, TensorSpec } from '../../src/lib/models/manifest.ts';
+import {
+  concrete,
+  ensureForged,
+  feeds,
+  forgedPath,
+  maxDiff,
+  openSession,
+  ort,
+  PUBLIC_DIR,
+  readPack,
+  tensor,
+} from '../helpers/forge.ts';
 
 const packs: Pack[] = [];
 beforeAll(async () => {
   await ensureForged();
   packs.push(await readPack('tiny-pack'), await readPack('bench-pack'));
 }, 60_000);
-
-/** Concrete sizes for the free dimensions, small enough to run fast. */
-function concrete(graph: Graph, spec: TensorSpec): number[] {
-  const pixels = spec.name === 'pixel_values' || (graph.id.startsWith('vae_') && spec.name === 'sample');
-  const image = graph.id === 'model' ? 768 : graph.id === 'vision_model' ? 224 : 64;
-  const sizes: Record<string, number> = {
-    batch_size: 1,
-    image_batch_size: 1,
-    text_batch_size: 2,
-    sequence_length: graph.id === 'model' ? 16 : 77,
-    steps: 1,
-    num_channels: pixels ? 3 : 4,
-    num_channels_latent: 4,
-    height: pixels ? image : 8,
-    width: pixels ? image : 8,
-    height_latent: 8,
-    width_latent: 8,
-  };
-  return spec.shape.map((d) => {
-    if (typeof d === 'number') return d;
-    const v = sizes[d];
-    if (v === undefined) throw new Error(`no test size for ${d}`);
-    return v;
-  });
-}
-
-function random(seed: number) {
-  let s = seed;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function tensor(graph: Graph, spec: TensorSpec, seed: number, perturb = false): ort.Tensor {
-  const dims = concrete(graph, spec);
-  const n = dims.reduce((a, b) => a * b, 1);
-  const r = random(seed);
-  const vocab = vocabulary().length;
-  if (spec.dtype === 'float32') {
-    const data = Float32Array.from({ length: n }, () => r() * 2 - 1);
-    if (perturb) data[Math.floor(n / 3)] = (data[Math.floor(n / 3)] ?? 0) + 0.75;
-    return new ort.Tensor('float32', data, dims);
-  }
-  if (spec.name === 'timestep')
-    return new ort.Tensor('int64', BigInt64Array.from([perturb ? 500n : 999n]), dims);
-  if (spec.name === 'attention_mask') {
-    const data = BigInt64Array.from({ length: n }, (_, i) => (i % (dims[1] ?? 1) < 6 ? 1n : 0n));
-    if (perturb) data[3] = 0n;
-    return new ort.Tensor('int64', data, dims);
-  }
-  const ids = Array.from({ length: n }, () => Math.floor(r() * vocab));
-  if (perturb) ids[1] = ((ids[1] ?? 0) + 1) % vocab;
-  if (spec.dtype === 'int32') return new ort.Tensor('int32', Int32Array.from(ids), dims);
-  return new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), dims);
-}
-
-function feeds(graph: Graph, perturbed?: string): Record<string, ort.Tensor> {
-  return Object.fromEntries(
-    graph.inputs.map((spec, i) => [spec.name, tensor(graph, spec, 17 + i, spec.name === perturbed)]),
-  );
-}
-
-const maxDiff = (a: ort.Tensor, b: ort.Tensor) => {
-  const x = a.data as Float32Array;
-  const y = b.data as Float32Array;
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] ?? 0) - (y[i] ?? 0)));
-  return m;
-};
 
 function everyGraph() {
   return packs.flatMap((pack) =>
@@ -206,6 +146,9 @@ describe('the forge', () => {
     }
     const [a, b] = runs;
     expect(a?.files.length).toBeGreaterThan(10);
+    // The replica of the default pack is forged (and compared) with the twins.
+    expect(a?.files.some((f) => f.path === 'models/replica/default-pack.json')).toBe(true);
+    expect(a?.files.filter((f) => f.path.startsWith('models/replica/')).length).toBeGreaterThan(30);
     expect(a?.files).toEqual(b?.files);
     for (const f of a?.files ?? []) {
       const x = await readFile(join(dirs[0] ?? '', f.path));

@@ -90,6 +90,7 @@ function attempt(panel: Panel, index: number, kind: 'prompt-tune' | 'accept' | n
       scheduler: 'Euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId: `${id}:image`,
     report: null,
@@ -138,9 +139,10 @@ describe('gate run records', () => {
       error: null,
     });
     expect(first.run.state).toBe('running');
-    expect(first.panel).toMatchObject({ status: 'accepted', acceptedAttemptId: attemptId(p1.id, 1) });
+    // The gate accepted it: "passed" in the status machine (only the artist makes it "accepted").
+    expect(first.panel).toMatchObject({ status: 'passed', acceptedAttemptId: attemptId(p1.id, 1) });
     const rawPanel = fromStoredPanel((await db.get(STORE.panels, p1.id))!);
-    expect(rawPanel.status).toBe('accepted');
+    expect(rawPanel.status).toBe('passed');
 
     await startRunPanel(db, storyId, 'run-1', p2.id, 0);
     const last = await finishRunPanel(db, storyId, 'run-1', {

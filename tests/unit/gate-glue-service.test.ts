@@ -22,15 +22,20 @@ const h = vi.hoisted(() => ({
 vi.mock('../../src/lib/services/engine.service', () => ({
   engineService: {
     attemptsDb: () => h.db,
-    pack: () => ({
-      id: 'tiny',
-      title: 'Tiny',
-      components: [
-        { role: 'unet', scheduler: { width: 64, height: 64, maxSteps: 4, guidanceScale: 0 } },
-        { role: 'vae-encoder' },
-      ],
+    figures: async () => [],
+    manualTurn: async () => undefined,
+    setRunReporter: () => undefined,
+    drawingPacks: async () => ({
+      pack: {
+        id: 'tiny',
+        title: 'Tiny',
+        components: [
+          { role: 'unet', scheduler: { width: 64, height: 64, maxSteps: 4, guidanceScale: 0 } },
+          { role: 'vae-encoder' },
+        ],
+      },
+      overrides: [],
     }),
-    overrides: () => [],
     engineClient: async () => ({
       gate: (job: GateRunJob, host: GateHost) => h.gate!(job, host),
       terminate: () => void h.terminated++,
@@ -39,6 +44,8 @@ vi.mock('../../src/lib/services/engine.service', () => ({
 }));
 vi.mock('../../src/lib/services/library.service', () => ({
   libraryService: {
+    db: () => h.db,
+    changed: () => undefined,
     getStory: async () => (h.story ? { story: h.story, panels: h.panels } : undefined),
     getCharacter: async () => undefined,
     getImage: async () => undefined,
@@ -84,6 +91,7 @@ function attempt(panelId: string, index: number, kind: 'accept' | 'prompt-tune')
       scheduler: 'Euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId: `${id}:image`,
     report: null,
@@ -165,7 +173,7 @@ describe('the gate service', () => {
       expect(attempts[0]!.createdAt).toBeGreaterThan(1e12);
       expect((await store.getImage(db, attempts[0]!.imageId!))?.blob.size).toBe(3);
       const panel = store.fromStoredPanel((await db.get(store.STORE.panels, p.id))!);
-      expect(panel).toMatchObject({ status: 'accepted', acceptedAttemptId: attemptId(p.id, 0) });
+      expect(panel).toMatchObject({ status: 'passed', acceptedAttemptId: attemptId(p.id, 0) });
     }
   });
 

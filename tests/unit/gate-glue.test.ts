@@ -8,8 +8,10 @@ import { attemptId, decide } from '../../src/lib/gate';
 import type { GenerationPlan } from '../../src/lib/gate';
 import { newCastMember, newCharacter, newPanel } from '../../src/lib/domain';
 import type { Attempt, Character, JudgeCheck, JudgeReport, Panel } from '../../src/lib/domain';
-import { editChunks, isDeviceLost, regionsFor, runGateJob } from '../../workers/gate-host';
-import type { GateDeps } from '../../workers/gate-host';
+import { runGateJob } from '../../workers/gate-host';
+import { editChunks, regionsFor } from '../../workers/attempt-flow';
+import { isDeviceLost } from '../../workers/errors';
+import type { GateDeps } from '../../workers/gate-deps';
 import type { GateHost, GatePanelResult, GateRunEvent, GateRunJob } from '../../workers/gate-api';
 import type { JudgeSpec } from '../../workers/judge-api';
 import type { Pack } from '../../src/lib/models/manifest';
@@ -115,13 +117,22 @@ function world(script: (panelId: string, n: number) => JudgeReport, options: { s
   let onGenerate: (n: number) => void = () => {};
 
   const pixels = (seed: number) => new Uint8ClampedArray(64 * 64 * 4).fill(seed % 251);
+  const facts = {
+    backend: 'wasm' as const,
+    encoderRuns: 0,
+    encoderHits: 0,
+    ortRuns: 1,
+    readbacks: { latent: 0, preview: 0, image: 1, other: 0 },
+    guided: null,
+    edit: null,
+  };
   const deps: GateDeps = {
     async generate(request, options) {
       calls.push({ kind: 'generate', panelId: current, seed: request.seed, request });
       onGenerate(calls.length);
       const error = fail.get(current);
       if (error) throw error();
-      options.onProgress({ status: 'step', step: 1, total: request.numInferenceSteps });
+      options.onProgress({ status: 'step', step: 1, total: request.numInferenceSteps, preview: null });
       options.signal.throwIfAborted();
       clock += 100;
       return {
@@ -130,6 +141,7 @@ function world(script: (panelId: string, n: number) => JudgeReport, options: { s
         width: 64,
         height: 64,
         timings: { totalMs: 100, ortMs: 90 },
+        facts,
       };
     },
     async edit(request, options) {
@@ -142,6 +154,7 @@ function world(script: (panelId: string, n: number) => JudgeReport, options: { s
         width: 64,
         height: 64,
         timings: { totalMs: 50 },
+        facts,
       };
     },
     async judge(_image, _spec, options) {
@@ -279,6 +292,7 @@ describe('the gate in the worker', () => {
         scheduler: 'x',
         strength: null,
         packId: 'tiny',
+        baseIndex: null,
       },
       imageId: null,
       report: null,
@@ -350,13 +364,25 @@ describe('the gate in the worker', () => {
 
   it('stops the run when the GPU device is lost, so the service can respawn and retry', async () => {
     const w = world(() => report(null));
-    w.fail.set('p2', () => new Error("Failed to run: the GPU device was lost ('destroyed')."));
+    // The loss is a typed fact (the code), never read from the words of a message.
+    w.fail.set('p2', () => Object.assign(new Error('The GPU stopped working.'), { code: 'device-lost' }));
     const run = runGateJob(job([panel('p1'), panel('p2'), panel('p3')]), w.host, w.deps, signal());
-    await expect(run).rejects.toMatchObject({ code: 'device-lost', name: 'EngineError:device-lost' });
+    await expect(run).rejects.toMatchObject({ code: 'device-lost' });
     // p1 finished and was recorded; p2 and p3 are left for the retry.
     expect(w.done.map((r) => [r.panelId, r.status])).toEqual([['p1', 'accepted']]);
-    expect(isDeviceLost(new Error('GPUDevice was lost'))).toBe(true);
-    expect(isDeviceLost(new Error('Height must be a multiple of 8'))).toBe(false);
+    expect(isDeviceLost(new Error("Failed to run: the GPU device was lost ('destroyed')."))).toBe(false);
+    expect(isDeviceLost(Object.assign(new Error('x'), { code: 'device-lost' }))).toBe(true);
+  });
+
+  it('a failure that is not a lost device fails only its panel; the queue goes on', async () => {
+    const w = world(() => report(null));
+    w.fail.set('p2', () => new Error("Failed to run: the GPU device was lost ('destroyed')."));
+    const out = await runGateJob(job([panel('p1'), panel('p2'), panel('p3')]), w.host, w.deps, signal());
+    expect(out.results.map((r) => [r.panelId, r.status])).toEqual([
+      ['p1', 'accepted'],
+      ['p2', 'failed'],
+      ['p3', 'accepted'],
+    ]);
   });
 
   it('keeps paused time out of the timings and the seconds budget', async () => {
@@ -414,6 +440,7 @@ describe('the policy on reports like the real judge writes', () => {
       scheduler: 'x',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId: null,
     report: r,
@@ -440,11 +467,11 @@ describe('the policy on reports like the real judge writes', () => {
     score: 0.5,
   });
 
-  it('repairs a hard local failure locally although an unclear VLM answer (soft) failed too', () => {
+  it('repairs a hard local failure locally although a soft VLM caption check failed too', () => {
     const r = frown;
     const withVlm = {
       ...r,
-      checks: [...r.checks, soft('checklist#0', 'checklist'), soft('composition#shot', 'composition')],
+      checks: [...r.checks, soft('caption#count', 'caption'), soft('composition#shot', 'composition')],
     };
     expect(decideOn(withVlm)).toBe('local-edit');
   });

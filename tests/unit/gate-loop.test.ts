@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { attemptId, planKey, runGate, runQueue } from '../../src/lib/gate';
-import type { GateEvent, GatePorts, GenerationPlan, RunGateOptions } from '../../src/lib/gate';
+import type {
+  GateEvent,
+  GatePorts,
+  GenerationPlan,
+  QueueHost,
+  QueueOutcome,
+  RunGateOptions,
+} from '../../src/lib/gate';
 import { Attempt, newCastMember, newPanel } from '../../src/lib/domain';
 import type { JudgeCheck, JudgeReport, Panel } from '../../src/lib/domain';
 
@@ -80,8 +87,8 @@ function fakes(
             scheduler: 'euler',
             strength: plan.referenceStrength,
             packId: 'tiny',
+            baseIndex: null,
           },
-          imageId: `img-${n}`,
         },
         image: { plan, n: n++ },
       };
@@ -129,7 +136,8 @@ describe('gate loop', () => {
       index: 0,
       seed: 7,
       action: { kind: 'accept' },
-      imageId: 'img-0',
+      // One id scheme: the attempt's image is named after the attempt.
+      imageId: `${attemptId('panel-1', 0)}:image`,
     });
     expect(f.persistCalls[0]?.timings).toMatchObject({ generateMs: 10_000, judgeMs: 1_000, totalMs: 11_000 });
     expect(events.map((e) => e.status)).toEqual(['attempt', 'judge']);
@@ -277,7 +285,7 @@ describe('gate loop', () => {
     const kinds: Partial<JudgeCheck>[] = [
       { kind: 'expression', box },
       { kind: 'identity' },
-      { kind: 'checklist', characterId: null },
+      { kind: 'caption', characterId: null },
       { kind: 'copy-paste', characterId: null },
       { kind: 'cast' },
     ];
@@ -333,7 +341,10 @@ describe('gate queue', () => {
       { panel: panel('p3'), initialPlan: { ...plan0, seed: 21 } },
     ];
     const seen: string[] = [];
-    const outcomes = await runQueue(items, { ports: f.ports, budget, onPanel: (o) => seen.push(o.panelId) });
+    const outcomes = await runQueue(items, {
+      host: host(f.ports, (o) => seen.push(o.panelId)),
+      budget,
+    });
     expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'failed', 'accepted']);
     expect(outcomes[1]?.error).toMatch(/GPU device lost/);
     expect(outcomes[1]?.attempts).toEqual([]);
@@ -349,7 +360,7 @@ describe('gate queue', () => {
       return generate(plan, signal);
     };
     const [outcome] = await runQueue([{ panel: panel('p1'), initialPlan: plan0 }], {
-      ports: f.ports,
+      host: host(f.ports),
       budget,
     });
     expect(outcome?.status).toBe('failed');
@@ -364,9 +375,66 @@ describe('gate queue', () => {
         { panel: panel('p1'), initialPlan: plan0 },
         { panel: panel('p2'), initialPlan: plan0 },
       ],
-      { ports: f.ports, budget, signal: controller.signal, onPanel: () => controller.abort() },
+      { host: host(f.ports, () => controller.abort()), budget, signal: controller.signal },
     );
     expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'cancelled']);
     expect(f.generated).toHaveLength(1);
   });
+
+  it('stops at once on a fatal error (a lost GPU device): the panel is not recorded, a fresh worker retries it', async () => {
+    const f = fakes(() => report(null));
+    const generate = f.ports.generate;
+    f.ports.generate = async (plan, signal) => {
+      if (plan.seed === 13)
+        throw Object.assign(new Error('The GPU stopped working'), { code: 'device-lost' });
+      return generate(plan, signal);
+    };
+    const seen: string[] = [];
+    const run = runQueue(
+      [
+        { panel: panel('p1'), initialPlan: plan0 },
+        { panel: panel('p2'), initialPlan: { ...plan0, seed: 13 } },
+        { panel: panel('p3'), initialPlan: plan0 },
+      ],
+      {
+        host: host(f.ports, (o) => seen.push(o.panelId)),
+        budget,
+        isFatal: (e) => (e as { code?: string }).code === 'device-lost',
+      },
+    );
+    await expect(run).rejects.toThrow(/GPU stopped working/);
+    expect(seen).toEqual(['p1']);
+  });
+
+  it('opens each panel only after the previous one is done, with the attempts it committed before', async () => {
+    const f = fakes(() => report(null));
+    const order: string[] = [];
+    const earlier = { ...f, persisted: [] as Attempt[] };
+    const outcomes = await runQueue(
+      [
+        { panel: panel('p1'), initialPlan: plan0 },
+        { panel: panel('p2'), initialPlan: plan0 },
+      ],
+      {
+        budget,
+        host: {
+          open: async (item) => {
+            order.push(`open ${item.panel.id}`);
+            return { ports: f.ports, persisted: earlier.persisted };
+          },
+          done: async (o) => void order.push(`done ${o.panelId}`),
+        },
+      },
+    );
+    expect(order).toEqual(['open p1', 'done p1', 'open p2', 'done p2']);
+    expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted']);
+  });
 });
+
+/** A queue host that gives every panel the same fake ports and no earlier attempts. */
+function host(ports: GatePorts<Image>, onDone: (o: QueueOutcome) => void = () => {}): QueueHost<Image> {
+  return {
+    open: async () => ({ ports, persisted: [] }),
+    done: async (o) => onDone(o),
+  };
+}

@@ -104,6 +104,7 @@ function attempt(
       scheduler: 'euler',
       strength: null,
       packId: 'tiny',
+      baseIndex: null,
     },
     imageId: `img${index}`,
     report: r,
@@ -247,6 +248,30 @@ describe('gate policy', () => {
     expect(d.action.diff).toEqual([{ path: '/seed', from: plan0.seed, to: deriveSeed(plan0.seed, 1) }]);
   });
 
+  it('draws again when only the VLM caption and placement checks failed, even made hard', () => {
+    const box = { x: 0.1, y: 0.1, w: 0.3, h: 0.6 };
+    const r = report([
+      fail('caption', 'mira', { id: 'caption#pose@mira', hard: true, box }),
+      fail('placement', 'mira', { id: 'placement@mira', hard: true, box }),
+    ]);
+    const d = play([r]).decisions[0]!;
+    expect(d.action.kind).toBe('reseed');
+    // advisory signals never earn a tune (at a later rung one would add steps and guidance)
+    expect(d.action.reason).toMatch(/^2 checks failed across the panel .*too diffuse to repair/);
+    expect(d.next).toEqual({ ...plan0, seed: deriveSeed(plan0.seed, 1) });
+  });
+
+  it('does not call a targeted failure diffuse because the advisory VLM checks failed beside it', () => {
+    const vlm = (['caption', 'placement', 'checklist'] as const).flatMap((kind) =>
+      ['mira', 'tomas', null].map((id) => fail(kind, id, { id: `${kind}@${id ?? 'panel'}` })),
+    );
+    const targeted = (['identity', 'pose', 'expression', 'facing'] as const).map((k) => fail(k, 'mira'));
+    // Counted with the VLM checks, 12 of 24 aspects fail (diffuse); without them, 4 of 15 do.
+    const d = play([report([...targeted, ...vlm])]).decisions[0]!;
+    expect(d.action.kind).toBe('prompt-tune');
+    expect(d.action.reason).not.toMatch(/diffuse/);
+  });
+
   it('reseeds when the last tuning did not raise the score', () => {
     const { decisions } = play([
       report([fail('identity', 'mira')], 0.5),
@@ -298,7 +323,7 @@ describe('gate policy', () => {
     const cycle = [
       only('expression', 'mira', { box }),
       only('identity', 'tomas'),
-      only('checklist', null),
+      only('caption', null),
       only('pose', 'tomas', { box }),
       only('copy-paste', null),
       only('scene', null),
@@ -314,7 +339,7 @@ describe('gate policy', () => {
   });
 
   it('is deterministic: the same history gives the same decisions', () => {
-    const reports = [only('identity', 'mira'), only('checklist', null), only('pose', 'tomas')];
+    const reports = [only('identity', 'mira'), only('caption', null), only('pose', 'tomas')];
     expect(play(reports).decisions).toEqual(play(reports).decisions);
   });
 });

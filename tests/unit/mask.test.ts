@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import {
   boxRect,
   cropAround,
+  cropPlane,
   cropRgba,
   distanceField,
+  editMask,
   featherMask,
   featherRadius,
   latentMask,
   maskBounds,
   pasteBack,
   rasterizeMask,
-  rgbaToChw,
 } from '../../src/lib/pipeline/mask';
+import { rgbaToChw } from '../../src/lib/pipeline/image';
 import { buildCollage, figureBounds, sceneTint } from '../../src/lib/pipeline/collage';
 
 describe('mask rasterising', () => {
@@ -76,10 +78,19 @@ describe('feathering', () => {
 });
 
 describe('crop around the mask', () => {
-  it('adds the margin, snaps outwards to multiples of 8 and stays inside the image', () => {
+  it('adds the margin, grows each side to a multiple of 8 around the bounds (not onto the grid) inside the image', () => {
+    // 100 + 2·11 = 122 px wide → 128, centred; the top margin is clipped by the image: 0 to 71 → 72.
     const crop = cropAround({ x: 130, y: 10, width: 100, height: 50 }, 512, 512, { margin: 11, multiple: 8 });
-    expect(crop).toEqual({ x: 112, y: 0, width: 136, height: 72 });
-    for (const v of Object.values(crop)) expect(v % 8).toBe(0);
+    expect(crop).toEqual({ x: 116, y: 0, width: 128, height: 72 });
+    expect(crop.width % 8).toBe(0);
+    expect(crop.height % 8).toBe(0);
+    // Against the edge: shifted inside, never cut below the size.
+    expect(cropAround({ x: 500, y: 0, width: 12, height: 8 }, 512, 512, { margin: 0, multiple: 8 })).toEqual({
+      x: 496,
+      y: 0,
+      width: 16,
+      height: 8,
+    });
   });
 
   it('grows a small crop to the minimum side, shifting it inside the image', () => {
@@ -106,6 +117,72 @@ describe('crop around the mask', () => {
     expect(maskBounds(new Float32Array(4), 2, 2)).toBeNull();
     const cells = latentMask(soft, 32, 32, 8);
     expect(Array.from(cells)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1]);
+  });
+});
+
+describe('the masks of a local edit, computed once', () => {
+  it('crops a 256² box on 512² to 256², not 280² or 320²: the feather is pulled inside the crop', () => {
+    const box = { x: 0.25, y: 0.25, w: 0.5, h: 0.5 };
+    for (const multiple of [8, 64]) {
+      const m = editMask({ box }, 512, 512, { feather: 11, factor: 8, multiple })!;
+      // The ring (256 + 2·11 = 278 px) would cost 280² (multiple 8) or 320² (multiple 64).
+      expect(m.crop).toEqual({ x: 128, y: 128, width: 256, height: 256 });
+      expect((m.crop.width * m.crop.height) / 512 ** 2).toBe(0.25);
+      // Every crop pixel blends; the blend falls towards the crop's edges over the feather.
+      expect(m.support).toEqual(m.crop);
+      expect(m.supportPixels).toBe(256 * 256);
+      const at = (x: number, y: number) => m.alpha[y * 256 + x] as number;
+      expect(at(128, 128)).toBe(1);
+      expect(at(0, 128)).toBeCloseTo(1 / 12, 6);
+      expect(at(255, 128)).toBeCloseTo(1 / 12, 6);
+      expect(at(128, 5)).toBeCloseTo(6 / 12, 6);
+      expect(at(0, 0)).toBeCloseTo(1 / 12, 6);
+      expect(at(11, 11)).toBe(1);
+      // Latent cells: the hard mask covers the whole crop, so every cell is redrawn.
+      expect(m.latent.length).toBe(32 * 32);
+      expect(m.latent.every((v) => v === 1)).toBe(true);
+    }
+  });
+
+  it('keeps full weight where the crop meets the image border', () => {
+    const m = editMask({ box: { x: 0, y: 0.25, w: 0.5, h: 0.5 } }, 512, 512, {
+      feather: 11,
+      factor: 8,
+      multiple: 64,
+    })!;
+    expect(m.crop).toEqual({ x: 0, y: 128, width: 256, height: 256 });
+    expect(m.alpha[128 * 256 + 0]).toBe(1);
+    expect(m.alpha[128 * 256 + 255]).toBeCloseTo(1 / 12, 6);
+  });
+
+  it('keeps the feather ring and a latent cell of context when they fit in the same multiple', () => {
+    // A 200 px box: the ring (222 px) and the box alone both round up to 256 with multiple 64.
+    const box = { x: 156 / 512, y: 156 / 512, w: 200 / 512, h: 200 / 512 };
+    const m = editMask({ box }, 512, 512, { feather: 11, factor: 8, multiple: 64 })!;
+    expect(m.crop.width).toBe(256);
+    expect(m.crop.height).toBe(256);
+    const hard = rasterizeMask({ box }, 512, 512);
+    const soft = featherMask(hard, 512, 512, 11);
+    // The same feather as featherMask over the whole image, cut to the crop.
+    expect(Array.from(m.alpha)).toEqual(Array.from(cropPlane(soft, 512, m.crop, (n) => new Float32Array(n))));
+    expect(m.supportPixels).toBe(soft.filter((v) => v > 0).length);
+    expect(maskBounds(soft, 512, 512)).toEqual(m.support);
+    // Latent cells: redrawn under the hard mask, pinned in the ring around it.
+    const cropHard = cropPlane(hard, 512, m.crop, (n) => new Uint8Array(n));
+    expect(Array.from(m.latent)).toEqual(Array.from(latentMask(cropHard, 256, 256, 8)));
+    expect(m.latent[0]).toBe(0);
+    expect(m.latent[16 * 32 + 16]).toBe(1);
+  });
+
+  it('keeps one latent cell of context when the feather is narrower than a cell, and finds brush strokes', () => {
+    const brush = { width: 8, height: 8, data: new Uint8Array(64) };
+    brush.data[3 * 8 + 3] = 255; // pixels 24–31 of a 64² image
+    const m = editMask({ brush }, 64, 64, { feather: 2, factor: 8, minSide: 8 })!;
+    expect(m.support).toEqual({ x: 22, y: 22, width: 12, height: 12 });
+    // 12 + 2·(8 − 2) = 24: the ring of pinned cells around the stroke's cell.
+    expect(m.crop).toEqual({ x: 16, y: 16, width: 24, height: 24 });
+    expect(Array.from(m.latent)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(editMask({}, 64, 64, { feather: 2, factor: 8 })).toBeNull();
   });
 });
 

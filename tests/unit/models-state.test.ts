@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nextFileState, packStatus, type FileState } from '../../src/lib/models/resume';
-import { chooseBackend, usableFeatures, variantFor } from '../../src/lib/models/variants';
+import { chooseBackend } from '../../src/lib/models/variants';
 import { matchFolder } from '../../src/lib/models/importer';
 import { onnxHeaderProblem } from '../../src/lib/models/onnx-header';
-import type { Graph } from '../../src/lib/models/manifest';
 import type { PackFile } from '../../src/lib/models/pack-files';
 
 const run = (state: FileState, ...events: Parameters<typeof nextFileState>[1][]) =>
@@ -48,41 +47,58 @@ describe('resume state machine', () => {
   });
 
   it('summarises a pack', () => {
-    expect(packStatus([{ size: 100, state: { kind: 'missing' } }])).toEqual({ kind: 'not-downloaded' });
+    expect(packStatus([{ label: 'a', size: 100, state: { kind: 'missing' } }])).toEqual({
+      kind: 'not-downloaded',
+    });
     expect(
       packStatus([
-        { size: 100, state: { kind: 'verified', bytes: 100 } },
-        { size: 100, state: { kind: 'partial', bytes: 50 } },
+        { label: 'a', size: 100, state: { kind: 'verified', bytes: 100 } },
+        { label: 'b', size: 100, state: { kind: 'partial', bytes: 50 } },
       ]),
     ).toEqual({ kind: 'partial', percent: 75 });
     expect(
       packStatus([
-        { size: 100, state: { kind: 'verified', bytes: 100 } },
-        { size: 100, state: { kind: 'failed', bytes: 0, message: 'bad hash' } },
+        { label: 'a', size: 100, state: { kind: 'verified', bytes: 100 } },
+        { label: 'b', size: 100, state: { kind: 'failed', bytes: 0, message: 'bad hash' } },
       ]),
     ).toEqual({ kind: 'failed', message: 'bad hash' });
   });
-});
 
-describe('backend and dtype choice', () => {
-  const graph: Graph = {
-    id: 'unet',
-    inputs: [{ name: 'sample', dtype: 'float32', shape: [1] }],
-    outputs: [{ name: 'out_sample', dtype: 'float32', shape: [1] }],
-    variants: [
-      { dtype: 'fp16', file: 'unet/model_fp16.onnx', dataFiles: [], requiresFeatures: ['shader-f16'] },
-      { dtype: 'fp32', file: 'unet/model.onnx', dataFiles: [], requiresFeatures: [] },
-    ],
-  };
-
-  it('uses fp16 only on WebGPU with shader-f16', () => {
-    expect(variantFor(graph, { backend: 'webgpu', features: ['shader-f16'] })?.dtype).toBe('fp16');
-    expect(variantFor(graph, { backend: 'webgpu', features: [] })?.dtype).toBe('fp32');
-    // SwiftShader-like adapter is WebGPU without f16; WASM never counts GPU features.
-    expect(variantFor(graph, { backend: 'wasm', features: ['shader-f16'] })?.dtype).toBe('fp32');
-    expect(usableFeatures({ backend: 'wasm', features: ['shader-f16'] })).toEqual([]);
+  it('is ready without an optional file the Hub does not have, and says which', () => {
+    const gone = { kind: 'unavailable', bytes: 0, message: 'not on the Hub' } as const;
+    expect(
+      packStatus([
+        { label: 'unet/model.onnx', size: 100, state: { kind: 'verified', bytes: 100 } },
+        { label: 'preview/model.onnx', size: 5, state: gone, optional: true },
+      ]),
+    ).toEqual({ kind: 'verified', missing: ['preview/model.onnx'] });
+    // A required file that failed keeps the pack from being ready; an optional one does not.
+    expect(
+      packStatus([
+        { label: 'a', size: 100, state: { kind: 'failed', bytes: 0, message: 'HTTP 404' } },
+        { label: 'b', size: 5, state: { kind: 'verified', bytes: 5 }, optional: true },
+      ]),
+    ).toEqual({ kind: 'failed', message: 'HTTP 404' });
+    // An optional file not tried yet: not ready.
+    expect(
+      packStatus([
+        { label: 'a', size: 100, state: { kind: 'verified', bytes: 100 } },
+        { label: 'b', size: 5, state: { kind: 'missing' }, optional: true },
+      ]).kind,
+    ).toBe('partial');
   });
 
+  it('counts the widening of a prepared file in the same bar', () => {
+    const status = packStatus([
+      { label: 'unet', size: 100, state: { kind: 'preparing', bytes: 100, done: 50 }, prepares: true },
+      { label: 'clip', size: 100, state: { kind: 'verified', bytes: 100 } },
+    ]);
+    // 100 received + 50 widened of 200, plus 100 of 100: 250 of 300.
+    expect(status).toEqual({ kind: 'downloading', percent: 83 });
+  });
+});
+
+describe('backend choice', () => {
   it('falls back to WASM without an adapter, or when asked', () => {
     expect(chooseBackend({ webgpu: false })).toBe('wasm');
     expect(chooseBackend({ webgpu: true })).toBe('webgpu');
@@ -102,6 +118,9 @@ describe('folder import matching', () => {
     sha256: null,
     url: '',
     key: label,
+    optional: false,
+    feature: 'draw',
+    prepare: null,
   });
   const needed = [file('unet/unet/model.onnx'), file('vae/vae/model.onnx')];
   const all = [...needed, file('unet/unet/model_fp16.onnx')];

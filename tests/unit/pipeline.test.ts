@@ -11,13 +11,17 @@ import { validatePack, type Pack } from '../../src/lib/models/manifest';
 import { compilePanel } from '../../src/lib/prompt';
 import { newCastMember, newCharacter, newPanel, newStory } from '../../src/lib/domain';
 import {
+  composition,
   DiffusionEngine,
   EngineError,
   maxAbsDiff,
+  STAGES,
+  stepDelay,
   type EngineProgress,
   type EngineRuntime,
   type ModelFiles,
   type PlainChunk,
+  type StepEnd,
   type TextToImageRequest,
 } from '../../src/lib/pipeline';
 import { applyStep } from '../../src/lib/schedulers/affine';
@@ -25,6 +29,7 @@ import { createScheduler, GaussianGenerator } from '../../src/lib/schedulers';
 import { OrtEngineRuntime } from '../../src/lib/runtime/engine-ort';
 import { schedulerConfig, unetContract } from '../../src/lib/pipeline/contracts';
 import { ensureForged } from '../helpers/forge';
+import { twinFiles } from '../helpers/twin-files';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PUBLIC = join(ROOT, 'public');
@@ -38,25 +43,7 @@ beforeAll(async () => {
   bench = validatePack(JSON.parse(readFileSync(join(ROOT, 'models/bench-pack.json'), 'utf8')));
 }, 60_000);
 
-/** Word-hash ids with the contract's bos/eos/pad, truncated and padded to maxLength. */
-const files: ModelFiles = {
-  file: (pc, path) =>
-    Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, pc.localRoot ?? '', pc.component.id, path)))),
-  tokenizer: (_source, c) =>
-    Promise.resolve({
-      encode(text: string) {
-        const words = text
-          .toLowerCase()
-          .split(/[^a-z0-9]+/)
-          .filter(Boolean);
-        const ids = words.map((w) => [...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 290, 7));
-        const out = new Int32Array(c.maxLength).fill(c.padTokenId);
-        const seq = [c.bosTokenId ?? 0, ...ids.slice(0, c.maxLength - 2), c.eosTokenId ?? 0];
-        out.set(seq);
-        return out;
-      },
-    }),
-};
+const files: ModelFiles = twinFiles();
 const helper = (file: string) =>
   Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, 'models/helpers', file))));
 
@@ -67,7 +54,6 @@ function makeEngine(options: { budgetBytes?: number; runtime?: EngineRuntime } =
     files,
     helper,
     budgetBytes: options.budgetBytes,
-    sleep: () => Promise.resolve(),
   });
   return { engine, runtime };
 }
@@ -240,7 +226,7 @@ describe('DiffusionEngine on the tiny twins (WASM)', () => {
   it('refuses bad inputs with a sentence', async () => {
     const { engine } = makeEngine();
     await expect(engine.generate(request({ width: 60 }))).rejects.toThrow(
-      'Width must be a multiple of 8 of at least 8, got 60.',
+      "Width must be a multiple of 64 pixels (this UNet's size step), at least 64, got 60.",
     );
     await expect(engine.generate(request({ numInferenceSteps: 9 }))).rejects.toThrow(
       'This model runs 1 to 4 inference steps, got 9.',
@@ -267,6 +253,110 @@ describe('DiffusionEngine on the tiny twins (WASM)', () => {
     expect(unetBytes).toBeGreaterThan(0);
     await engine.release();
     expect(engine.stats().loaded).toEqual([]);
+    await engine.dispose();
+  }, 60_000);
+});
+
+describe('one pipeline: the variants are compositions of the same stages', () => {
+  const pattern = (w: number, h: number) =>
+    new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7 + (i >> 8) * 13) % 256));
+
+  it('chooses the blocks from the request and nothing else', () => {
+    const r = request();
+    const init = { rgba: pattern(64, 64), width: 64, height: 64, strength: 0.5 };
+    const region = { characterId: null, box: { x: 0, y: 0, w: 0.5, h: 1 }, chunks: r.chunks };
+    expect(composition(r)).toEqual({ latents: 'noise', noise: 'unet', guidance: 'none', afterStep: 'none' });
+    expect(composition({ ...r, guidanceScale: 3 }).guidance).toBe('cfg');
+    expect(composition({ ...r, guidanceScale: 3, negative: null }).guidance).toBe('none');
+    expect(composition({ ...r, init })).toMatchObject({ latents: 'init-image', noise: 'unet' });
+    expect(composition({ ...r, regions: [region] })).toMatchObject({ latents: 'noise', noise: 'regional' });
+    expect(composition({ ...r, init, pin: new Float32Array(64) })).toMatchObject({
+      latents: 'init-image',
+      afterStep: 'pin-outside-mask',
+    });
+  });
+
+  it('runs the seven stages in order for text-to-image, image-to-image, regional guidance and the masked edit', async () => {
+    const { engine } = makeEngine();
+    const r = request({ preview: 'none', numInferenceSteps: 2 });
+    const init = { rgba: pattern(64, 64), width: 64, height: 64, strength: 1 };
+    const region = (x: number) => ({ characterId: null, box: { x, y: 0, w: 0.5, h: 1 }, chunks: r.chunks });
+    const t2i = await engine.generate(r);
+    const cfg = await engine.generate({ ...r, guidanceScale: 3 });
+    const i2i = await engine.generateGuided({ ...r, init });
+    const regional = await engine.generateGuided({ ...r, regions: [region(0), region(0.5)] });
+    const edit = await engine.edit({
+      pack: tiny,
+      base: { rgba: t2i.rgba, width: 64, height: 64 },
+      mask: { box: { x: 0.25, y: 0.25, w: 0.5, h: 0.5 } },
+      chunks: r.chunks,
+      negative: null,
+      seed: 3,
+      strength: 1,
+      numInferenceSteps: 2,
+      guidanceScale: 0,
+    });
+    for (const g of [t2i, cfg, i2i, regional, edit.generation])
+      expect(g.pipeline.stages).toEqual([...STAGES]);
+    const blocks = (g: typeof t2i.pipeline) => [g.latents, g.predictor, g.afterStep];
+    expect(blocks(t2i.pipeline)).toEqual(['noise', 'unet', 'none']);
+    expect(blocks(cfg.pipeline)).toEqual(['noise', 'unet+cfg', 'none']);
+    expect(blocks(i2i.pipeline)).toEqual(['init-image', 'unet', 'none']);
+    expect(blocks(regional.pipeline)).toEqual(['noise', 'regional-batched', 'none']);
+    expect(blocks(edit.generation.pipeline)).toEqual(['init-image', 'unet', 'pin-outside-mask']);
+    // Only the blocks differ: i2i runs the VAE encoder, the edit one pin per step on top of that.
+    const runs = (g: { ortRuns: number; encoderRuns: number }) => g.ortRuns - g.encoderRuns;
+    expect(runs(i2i)).toBe(runs(t2i) + 3); // VAE encode, its scaling, the re-noising
+    expect(runs(edit.generation)).toBe(runs(i2i) + 2);
+    for (const g of [t2i, cfg, i2i, regional, edit.generation]) expect(g.readbacks.latent).toBe(0);
+    // Text-to-image is the composition with regions, init and pin switched off, whatever it is sent.
+    const sneaked = await engine.generate({ ...r, init, regions: [region(0)] } as TextToImageRequest);
+    expect(maxAbsDiff(sneaked.rgba, t2i.rgba)).toBe(0);
+    expect(sneaked.pipeline.latents).toBe('noise');
+    await engine.dispose();
+  }, 60_000);
+
+  it('tells the step hooks about the end of every step: the installed one, then the caller’s', async () => {
+    const { engine } = makeEngine();
+    const seen: string[] = [];
+    engine.setStepHook((e: StepEnd) => void seen.push(`engine ${e.step}/${e.total} t=${e.timestep}`));
+    const progress: number[] = [];
+    await engine.generate(request({ numInferenceSteps: 2, preview: 'none' }), {
+      onProgress: (e) => e.status === 'step' && progress.push(e.step),
+      onStep: (e) => void seen.push(`call ${e.step}/${e.total}`),
+    });
+    expect(seen).toEqual(['engine 1/2 t=999', 'call 1/2', 'engine 2/2 t=499', 'call 2/2']);
+    expect(progress).toEqual([1, 2]);
+    // Over an init image the hook counts the steps that run.
+    seen.length = 0;
+    const init = { rgba: pattern(64, 64), width: 64, height: 64, strength: 0.5 };
+    await engine.generateGuided({ ...request({ numInferenceSteps: 4, preview: 'none' }), init });
+    expect(seen).toEqual(['engine 1/2 t=499', 'engine 2/2 t=249']);
+    engine.setStepHook(null);
+    await engine.generate(request({ numInferenceSteps: 1, preview: 'none' }));
+    expect(seen).toHaveLength(2);
+    await engine.dispose();
+  }, 60_000);
+
+  it('slows the steps down through a hook, not a request field: the delay runs between steps, and a cancel lands before the next one', async () => {
+    const slept: number[] = [];
+    const delay = stepDelay(600, (ms) => {
+      slept.push(ms);
+      return Promise.resolve();
+    });
+    expect(stepDelay(0)).toBeNull();
+    expect(Object.keys(request())).not.toContain('stepDelayMs');
+    const { engine } = makeEngine();
+    engine.setStepHook(delay);
+    await engine.generate(request({ numInferenceSteps: 3, preview: 'none' }));
+    expect(slept).toEqual([600, 600]); // after steps 1 and 2, not after the last
+    // The studio's cancel arrives while the hook waits: the job stops before the next step.
+    const controller = new AbortController();
+    engine.setStepHook(() => controller.abort());
+    const run = engine.generate(request({ numInferenceSteps: 4, preview: 'none' }), {
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toThrow('Generation was cancelled after step 1 of 4.');
     await engine.dispose();
   }, 60_000);
 });

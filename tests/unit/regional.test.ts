@@ -12,6 +12,7 @@ import { compilePanel } from '../../src/lib/prompt';
 import { newCastMember, newCharacter, newPanel, newStory } from '../../src/lib/domain';
 import {
   DiffusionEngine,
+  editMask,
   featherMask,
   featherRadius,
   maxAbsDiff,
@@ -26,6 +27,7 @@ import {
 } from '../../src/lib/pipeline';
 import { OrtEngineRuntime } from '../../src/lib/runtime/engine-ort';
 import { ensureForged } from '../helpers/forge';
+import { twinFiles } from '../helpers/twin-files';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PUBLIC = join(ROOT, 'public');
@@ -36,29 +38,13 @@ beforeAll(async () => {
   tiny = validatePack(JSON.parse(readFileSync(join(ROOT, 'models/tiny-pack.json'), 'utf8')));
 }, 60_000);
 
-const files: ModelFiles = {
-  file: (pc, path) =>
-    Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, pc.localRoot ?? '', pc.component.id, path)))),
-  tokenizer: (_source, c) =>
-    Promise.resolve({
-      encode(text: string) {
-        const words = text
-          .toLowerCase()
-          .split(/[^a-z0-9]+/)
-          .filter(Boolean);
-        const ids = words.map((w) => [...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 290, 7));
-        const out = new Int32Array(c.maxLength).fill(c.padTokenId);
-        out.set([c.bosTokenId ?? 0, ...ids.slice(0, c.maxLength - 2), c.eosTokenId ?? 0]);
-        return out;
-      },
-    }),
-};
+const files: ModelFiles = twinFiles();
 const helper = (file: string) =>
   Promise.resolve(new Uint8Array(readFileSync(join(PUBLIC, 'models/helpers', file))));
 
 function makeEngine() {
   const runtime = new OrtEngineRuntime(ort, { backend: 'wasm' });
-  return new DiffusionEngine({ runtime, files, helper, sleep: () => Promise.resolve() });
+  return new DiffusionEngine({ runtime, files, helper });
 }
 
 const mira = { ...newCharacter(1, 'Mira'), hair: 'red', verified: true, templateVersion: 1 };
@@ -269,6 +255,54 @@ describe('image-to-image and local editing on the tiny twins (WASM)', () => {
         guidanceScale: 0,
       }),
     ).rejects.toThrow(/mask is empty/);
+    await engine.dispose();
+  }, 60_000);
+
+  it('edits a brush stroke and a box in a tight crop: outside the feathered mask every byte is the original', async () => {
+    const engine = makeEngine();
+    const size = 256;
+    const req = twoCharacterRequest();
+    const base = await engine.generateGuided({ ...req, width: size, height: size, numInferenceSteps: 2 });
+    // A diagonal stroke in the lower left on a 32×32 bitmap, and a box in the upper right.
+    const brush = { width: 32, height: 32, data: new Uint8Array(32 * 32) };
+    for (let i = 4; i < 12; i++) brush.data[(16 + i) * 32 + i] = brush.data[(16 + i) * 32 + i + 1] = 255;
+    const mask = { brush, box: { x: 0.6, y: 0.1, w: 0.2, h: 0.15 } };
+    const editRequest = {
+      pack: tiny,
+      base: { rgba: base.rgba, width: size, height: size },
+      mask,
+      chunks: req.chunks,
+      negative: null,
+      seed: 5,
+      strength: 1,
+      numInferenceSteps: 2,
+      guidanceScale: 0,
+    };
+    const edit = await engine.edit(editRequest);
+    const feather = featherRadius(size, size);
+    const soft = featherMask(rasterizeMask(mask, size, size), size, size, feather);
+    let changed = 0;
+    for (let i = 0; i < size * size; i++)
+      for (let c = 0; c < 4; c++) {
+        const same = edit.rgba[i * 4 + c] === base.rgba[i * 4 + c];
+        if (soft[i] === 0) {
+          if (!same) throw new Error(`pixel ${i % size},${Math.floor(i / size)} outside the mask changed`);
+        } else if (!same) changed++;
+      }
+    expect(changed).toBeGreaterThan(100);
+    // The crop is the mask's own (sides a multiple of the UNet's 64 px), as editMask says.
+    const planned = editMask(mask, size, size, { feather, factor: 8, multiple: 64 })!;
+    expect(edit.crop).toEqual(planned.crop);
+    expect(edit.supportPixels).toBe(planned.supportPixels);
+    expect(edit.supportPixels).toBeLessThanOrEqual(soft.filter((v) => v > 0).length);
+    expect(edit.crop.width % 64).toBe(0);
+    expect(edit.crop.height % 64).toBe(0);
+    expect(edit.generation.width).toBe(edit.crop.width);
+    expect(edit.generation.pipeline.afterStep).toBe('pin-outside-mask');
+    expect(edit.generation.readbacks.latent).toBe(0);
+    // Same request, same pixels.
+    const again = await engine.edit(editRequest);
+    expect(maxAbsDiff(again.rgba, edit.rgba)).toBe(0);
     await engine.dispose();
   }, 60_000);
 });

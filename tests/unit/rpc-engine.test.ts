@@ -1,11 +1,18 @@
 /**
  * The engine client against a fake engine behind a real comlink channel (MessageChannel): serial
- * queue, soft cancel between steps, hard terminate-and-respawn, and no call left hanging.
+ * queue, soft cancel between steps, hard terminate-and-respawn, no call left hanging, error codes
+ * that cross the boundary as data, and a gate run that does not hold the queue.
  */
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineClient, type SpawnedWorker } from '../../src/lib/rpc/engine.client';
-import type { EngineApi, EngineProgress, GenerateJob, GenerateOutput } from '../../workers/api';
+import { installWireErrors } from '../../src/lib/rpc/wire';
+import type { AttemptJob, AttemptOutput, EngineApi, WorkerProgress } from '../../workers/api';
+import type { GateHost, GateRunOutput } from '../../workers/gate-api';
+
+installWireErrors();
+
+type Job = AttemptJob & { jobId: number };
 
 interface FakeOptions {
   stepMs: number;
@@ -20,30 +27,30 @@ function fakeWorker(options: FakeOptions): SpawnedWorker {
   const cancelled = new Set<number>();
   const api: EngineApi = {
     init: async (o) => ({ backend: o.backend, fallback: null, ortVersion: 'fake', numThreads: 1 }),
-    edit: () => Promise.reject(new Error('The fake engine does not edit.')),
-    gate: () => Promise.reject(new Error('The fake engine does not run the gate.')),
-    async generate(job: GenerateJob, onProgress?: (e: EngineProgress) => void): Promise<GenerateOutput> {
-      log.push(`start ${job.seed}`);
-      for (let step = 1; step <= job.numInferenceSteps; step++) {
+    async gate(job, host: GateHost): Promise<GateRunOutput> {
+      log.push('gate start');
+      await host.barrier();
+      log.push('gate end');
+      return { runId: job.runId, results: [], wallMs: 0, workMs: 0 };
+    },
+    loseDevice: () => undefined,
+    async attempt(job: Job, onProgress?: (e: WorkerProgress) => void): Promise<AttemptOutput> {
+      const seed = job.plan.seed;
+      const steps = job.plan.numInferenceSteps;
+      log.push(`start ${seed}`);
+      if (seed === 666) throw Object.assign(new Error('The GPU stopped working.'), { code: 'device-lost' });
+      for (let step = 1; step <= steps; step++) {
         if (!options.stuck && cancelled.has(job.jobId)) {
-          log.push(`cancel ${job.seed} at ${step - 1}`);
-          throw Object.assign(
-            new Error(`Generation was cancelled after step ${step - 1} of ${job.numInferenceSteps}.`),
-            {
-              name: 'EngineError:cancelled',
-            },
-          );
+          log.push(`cancel ${seed} at ${step - 1}`);
+          throw Object.assign(new Error(`Generation was cancelled after step ${step - 1} of ${steps}.`), {
+            code: 'cancelled',
+          });
         }
         await new Promise((r) => setTimeout(r, options.stuck ? 60_000 : options.stepMs));
-        await onProgress?.({ status: 'step', step, total: job.numInferenceSteps, preview: null });
+        await onProgress?.({ status: 'step', step, total: steps, preview: null });
       }
-      log.push(`end ${job.seed}`);
-      return {
-        image: new Blob([String(job.seed)]),
-        width: job.width,
-        height: job.height,
-        seed: job.seed,
-      } as GenerateOutput;
+      log.push(`end ${seed}`);
+      return { attempt: { seed } } as unknown as AttemptOutput;
     },
     cancel: (jobId) => void cancelled.add(jobId),
     stats: () => null,
@@ -62,15 +69,14 @@ function fakeWorker(options: FakeOptions): SpawnedWorker {
 }
 
 const job = (seed: number, steps = 3) =>
-  ({ seed, numInferenceSteps: steps, width: 64, height: 64 }) as unknown as Parameters<
-    EngineClient['generate']
-  >[0];
+  ({ plan: { seed, numInferenceSteps: steps } }) as unknown as Parameters<EngineClient['attempt']>[0];
+const seedOf = (o: AttemptOutput) => o.attempt.seed;
 
 let clients: EngineClient[] = [];
 function client(options: FakeOptions, grace = 5000) {
   const c = new EngineClient(
     () => fakeWorker(options),
-    { backend: 'wasm', features: [] },
+    { backend: 'wasm', planInput: { caps: { backend: 'wasm', features: [] } }, allowOrigin: false },
     { softCancelGraceMs: grace },
   );
   clients.push(c);
@@ -88,10 +94,10 @@ describe('EngineClient', () => {
     const c = client({ stepMs: 5 });
     const steps: number[] = [];
     const [a, b] = await Promise.all([
-      c.generate(job(1), { onProgress: (e) => e.status === 'step' && steps.push(e.step) }),
-      c.generate(job(2)),
+      c.attempt(job(1), { onProgress: (e) => e.status === 'step' && steps.push(e.step) }),
+      c.attempt(job(2)),
     ]);
-    expect([a.seed, b.seed]).toEqual([1, 2]);
+    expect([seedOf(a), seedOf(b)]).toEqual([1, 2]);
     expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
     expect(steps).toEqual([1, 2, 3]);
   });
@@ -99,7 +105,7 @@ describe('EngineClient', () => {
   it('soft-cancels between steps and the worker takes the next job', async () => {
     const c = client({ stepMs: 30 });
     const controller = new AbortController();
-    const first = c.generate(job(1, 10), {
+    const first = c.attempt(job(1, 10), {
       signal: controller.signal,
       onProgress: (e) => e.status === 'step' && e.step === 1 && controller.abort(),
     });
@@ -107,16 +113,16 @@ describe('EngineClient', () => {
       code: 'cancelled',
       message: expect.stringMatching(/after step [12] of 10/),
     });
-    const next = await c.generate(job(2, 1));
-    expect(next.seed).toBe(2);
+    const next = await c.attempt(job(2, 1));
+    expect(seedOf(next)).toBe(2);
     expect(c.spawns).toBe(1);
   });
 
   it('a waiting call whose signal aborts leaves the queue without running', async () => {
     const c = client({ stepMs: 10 });
     const controller = new AbortController();
-    const first = c.generate(job(1));
-    const second = c.generate(job(2), { signal: controller.signal });
+    const first = c.attempt(job(1));
+    const second = c.attempt(job(2), { signal: controller.signal });
     controller.abort();
     await expect(second).rejects.toMatchObject({ code: 'cancelled' });
     await first;
@@ -125,8 +131,8 @@ describe('EngineClient', () => {
 
   it('terminate rejects the running and the waiting calls with a sentence, then respawns', async () => {
     const c = client({ stepMs: 1000, stuck: true });
-    const running = c.generate(job(1));
-    const waiting = c.generate(job(2));
+    const running = c.attempt(job(1));
+    const waiting = c.attempt(job(2));
     await new Promise((r) => setTimeout(r, 50));
     c.terminate();
     await expect(running).rejects.toMatchObject({
@@ -144,7 +150,7 @@ describe('EngineClient', () => {
   it('a worker that ignores the soft cancel is terminated after the grace period', async () => {
     const c = client({ stepMs: 1000, stuck: true }, 100);
     const controller = new AbortController();
-    const run = c.generate(job(1), { signal: controller.signal });
+    const run = c.attempt(job(1), { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 30));
     controller.abort();
     await expect(run).rejects.toMatchObject({
@@ -153,5 +159,32 @@ describe('EngineClient', () => {
     });
     expect(log).toContain('terminate');
     expect(c.pending).toBe(0);
+  });
+
+  it('error codes cross the worker boundary as data (no code in a name, no regex over a message)', async () => {
+    const c = client({ stepMs: 1 });
+    const failure = await c.attempt(job(666)).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'device-lost', message: 'The GPU stopped working.' });
+    expect((failure as Error).name).toBe('StoryLoomError');
+  });
+
+  it('a gate run does not hold the queue: a manual attempt runs while the run waits at its barrier', async () => {
+    const c = client({ stepMs: 5 });
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const host = {
+      barrier: async () => {
+        await held;
+        return 0;
+      },
+    } as unknown as GateHost;
+    const run = c.gate({ runId: 'r' } as never, host);
+    await new Promise((r) => setTimeout(r, 20));
+    const manual = await c.attempt(job(7, 1));
+    expect(seedOf(manual)).toBe(7);
+    expect(log).toEqual(['gate start', 'start 7', 'end 7']);
+    release();
+    await run;
+    expect(log.at(-1)).toBe('gate end');
   });
 });

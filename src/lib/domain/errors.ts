@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'schema-too-new'
   | 'stale-tab'
   | 'unsupported-file'
-  | 'file-too-large';
+  | 'file-too-large'
+  /** No installed model pack can do what was asked: the UI adds a link to Models. */
+  | 'needs-models';
 
 export class StoryLoomError extends Error {
   readonly code: ErrorCode;
@@ -23,6 +25,9 @@ export class StoryLoomError extends Error {
 
 export const isStoryLoomError = (e: unknown): e is StoryLoomError =>
   e instanceof Error && 'code' in e && (e as { name?: string }).name === 'StoryLoomError';
+
+/** Does this failure mean "install or finish a model pack first"? */
+export const needsModels = (e: unknown): boolean => isStoryLoomError(e) && e.code === 'needs-models';
 
 /** The sentence to show a person for any thrown value; never a stack trace. */
 export function userMessage(e: unknown): string {

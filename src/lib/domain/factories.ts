@@ -84,5 +84,6 @@ export function defaultSettings(): Settings {
     budget: { maxAttempts: 6, maxSeconds: 300 },
     generation: { width: 512, height: 512, numInferenceSteps: 4, guidanceScale: 0 },
     theme: 'system',
+    models: { activePackId: null, developerTestPacks: false },
   };
 }

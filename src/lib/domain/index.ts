@@ -2,3 +2,5 @@ export * from './vocabulary';
 export * from './schema';
 export * from './errors';
 export * from './factories';
+export * from './panel-status';
+export * from './progress';

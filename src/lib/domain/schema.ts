@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StoryLoomError } from './errors';
+import { PANEL_STATUSES } from './panel-status';
 import {
   CAMERA_ANGLES,
   EXPRESSIONS,
@@ -16,9 +17,9 @@ import type { Term } from './vocabulary';
 export const SCHEMA_VERSION = {
   character: 2,
   story: 1,
-  panel: 1,
+  panel: 2,
   attempt: 1,
-  settings: 1,
+  settings: 2,
 } as const;
 
 const listOf = (terms: readonly Term[]) => terms.map((t) => t.id).join(', ');
@@ -137,7 +138,6 @@ export const DialogueLine = z.object({
 });
 export type DialogueLine = z.infer<typeof DialogueLine>;
 
-export const PANEL_STATUSES = ['draft', 'queued', 'generating', 'needs-review', 'accepted'] as const;
 export const PanelStatus = z.enum(PANEL_STATUSES);
 export type PanelStatus = z.infer<typeof PanelStatus>;
 
@@ -203,24 +203,50 @@ export const GenerationParameters = z.object({
   scheduler: z.string(),
   strength: z.number().min(0).max(1).nullable(),
   packId: z.string(),
+  /** For an edit: the index of the attempt it repainted (its panel's). */
+  baseIndex: z.number().int().nonnegative().nullable().default(null),
 });
 export type GenerationParameters = z.infer<typeof GenerationParameters>;
 
+export const CHECK_KINDS = [
+  'cast',
+  'count',
+  'identity',
+  'wardrobe',
+  'pose',
+  'expression',
+  'facing',
+  'scene',
+  'composition',
+  'copy-paste',
+  'caption',
+  'placement',
+  // Yes/no questions to Florence-2, which has no question-answering task; no longer written,
+  // kept so that attempts judged before the caption checks still load.
+  'checklist',
+] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+/** Each kind in words, for the report. */
+export const CHECK_KIND_LABELS: Readonly<Record<CheckKind, string>> = {
+  cast: 'character found',
+  count: 'number of characters',
+  identity: 'identity',
+  wardrobe: 'clothing colours',
+  pose: 'pose',
+  expression: 'expression',
+  facing: 'facing',
+  scene: 'scene',
+  composition: 'composition',
+  'copy-paste': 'not pasted from a template',
+  caption: 'mentioned in the VLM caption',
+  placement: 'located by the VLM where planned',
+  checklist: 'VLM yes/no question (older report)',
+};
+
 export const JudgeCheck = z.object({
   id: z.string(),
-  kind: z.enum([
-    'cast',
-    'count',
-    'identity',
-    'wardrobe',
-    'pose',
-    'expression',
-    'facing',
-    'scene',
-    'composition',
-    'copy-paste',
-    'checklist',
-  ]),
+  kind: z.enum(CHECK_KINDS),
   label: z.string(),
   characterId: id.nullable(),
   score: z.number(),
@@ -286,11 +312,23 @@ export const Settings = z.object({
     .object({
       width: z.number().int().min(64).max(2048).multipleOf(8, 'Width must be a multiple of 8.'),
       height: z.number().int().min(64).max(2048).multipleOf(8, 'Height must be a multiple of 8.'),
-      numInferenceSteps: z.number().int().min(1).max(100),
+      numInferenceSteps: z
+        .number()
+        .int('Steps must be a whole number from 1 to 100.')
+        .min(1, 'Steps must be a whole number from 1 to 100.')
+        .max(100, 'Steps must be a whole number from 1 to 100.'),
       guidanceScale: z.number().min(0).max(30),
     })
     .default({ width: 512, height: 512, numInferenceSteps: 4, guidanceScale: 0 }),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
+  models: z
+    .object({
+      /** The pack the studio draws, judges and plans with; null until the artist installs one. */
+      activePackId: z.string().min(1).max(64).nullable(),
+      /** Developer switch: offer the test packs (twins that draw noise) in the Models view. */
+      developerTestPacks: z.boolean(),
+    })
+    .default({ activePackId: null, developerTestPacks: false }),
 });
 export type Settings = z.infer<typeof Settings>;
 

@@ -1,3 +1,4 @@
 export * from './plan';
 export * from './policy';
 export * from './loop';
+export * from './attempt';

@@ -10,17 +10,13 @@
  *   (same inputs give the same action, so nothing is rewritten unless the budget or the artist's
  *   decision changed) and continues at the next index with the replayed plan.
  */
-import { SCHEMA_VERSION, StoryLoomError, userMessage } from '../domain';
+import { StoryLoomError, userMessage } from '../domain';
 import type { Attempt, GateAction, JudgeReport, Panel } from '../domain';
+import { buildAttempt, type AttemptDraft } from './attempt';
 import { planProblems, sameData } from './plan';
 import type { GenerationPlan } from './plan';
 import { bestAttempt, decide } from './policy';
 import type { GateBudget, GateCapabilities } from './policy';
-
-/** What generate() knows about the attempt; the loop adds ids, seed, report, decision and timings. */
-export type AttemptDraft = Pick<Attempt, 'chunks' | 'parameters' | 'imageId'> & {
-  timings?: Record<string, number>;
-};
 
 export interface GatePorts<TImage> {
   generate(plan: GenerationPlan, signal: AbortSignal): Promise<{ attemptDraft: AttemptDraft; image: TImage }>;
@@ -29,6 +25,11 @@ export interface GatePorts<TImage> {
   persist(attempt: Attempt, image: TImage | null): Promise<void>;
   /** Milliseconds; injected so the seconds budget is testable. */
   now(): number;
+  /**
+   * Called before every attempt is announced (an attempt boundary): a paused run, or a manual
+   * attempt being drawn, holds here — so no attempt is said to start while the run waits.
+   */
+  boundary?(): Promise<void>;
 }
 
 /**
@@ -72,8 +73,6 @@ export interface RunGateOptions<TImage> {
   capabilities?: Partial<GateCapabilities>;
 }
 
-export const attemptId = (panelId: string, index: number) => `${panelId}:attempt:${index}`;
-
 const elapsedSeconds = (attempts: readonly Attempt[]) =>
   attempts.reduce((sum, a) => sum + (a.timings['totalMs'] ?? 0), 0) / 1000;
 
@@ -109,6 +108,8 @@ export async function runGate<TImage>(options: RunGateOptions<TImage>): Promise<
 
   for (;;) {
     if (signal.aborted) return finish('cancelled');
+    await ports.boundary?.();
+    if (signal.aborted) return finish('cancelled');
     const index = attempts.length;
     onEvent?.({ status: 'attempt', panelId: panel.id, attempt: index, max: budget.maxAttempts, plan });
 
@@ -131,26 +132,16 @@ export async function runGate<TImage>(options: RunGateOptions<TImage>): Promise<
     if (signal.aborted) return finish('cancelled');
 
     const { attemptDraft, image } = generated;
-    const attempt: Attempt = {
-      schemaVersion: SCHEMA_VERSION.attempt,
-      id: attemptId(panel.id, index),
-      panelId: panel.id,
-      storyId: panel.storyId,
+    const attempt = buildAttempt({
+      panel,
       index,
       seed: plan.seed,
-      chunks: attemptDraft.chunks,
-      parameters: attemptDraft.parameters,
-      imageId: attemptDraft.imageId,
+      draft: attemptDraft,
       report,
       action: null,
-      timings: {
-        ...attemptDraft.timings,
-        generateMs: generatedAt - started,
-        judgeMs: judgedAt - generatedAt,
-        totalMs: judgedAt - started,
-      },
+      times: { startedAt: started, generatedAt, judgedAt },
       createdAt: judgedAt,
-    };
+    });
     attempts.push(attempt);
     const decision = decideLast();
     attempt.action = decision.action;
@@ -203,7 +194,6 @@ function checkedHistory(panel: Panel, persisted: readonly Attempt[]): Attempt[] 
 export interface QueueItem {
   panel: Panel;
   initialPlan: GenerationPlan;
-  persisted?: readonly Attempt[];
 }
 
 export interface QueueOutcome {
@@ -215,55 +205,81 @@ export interface QueueOutcome {
   error: string | null;
 }
 
-export type RunQueueOptions<TImage> = Omit<RunGateOptions<TImage>, 'panel' | 'initialPlan' | 'persisted'> & {
-  onPanel?: (outcome: QueueOutcome) => void;
+/** What the queue needs per panel from whoever hosts it (the engine worker, or a test). */
+export interface QueueHost<TImage> {
+  /** Called once per panel, after the earlier panels finished: its ports and its committed attempts. */
+  open(item: QueueItem, signal: AbortSignal): Promise<{ ports: GatePorts<TImage>; persisted: Attempt[] }>;
+  /** The panel's gate ended (recorded before the next panel starts). */
+  done(outcome: QueueOutcome): Promise<void>;
+}
+
+export type RunQueueOptions<TImage> = Omit<
+  RunGateOptions<TImage>,
+  'panel' | 'initialPlan' | 'persisted' | 'ports'
+> & {
+  host: QueueHost<TImage>;
+  /** An error after which nothing may go on (the GPU device is gone): the queue stops and rethrows it. */
+  isFatal?: (e: unknown) => boolean;
 };
 
 /**
- * Panels one after another (one GPU). A panel whose run throws is recorded as 'failed' with the
- * attempts it committed; the queue goes on. After an abort the remaining panels are 'cancelled'.
+ * The quality gate's queue, written once: panels one after another (one GPU). A panel whose run
+ * throws is recorded as 'failed' with the attempts it committed, and the queue goes on; a fatal
+ * error stops the queue at once without recording the panel (a fresh worker retries it). After an
+ * abort the remaining panels are 'cancelled'.
  */
 export async function runQueue<TImage>(
   items: readonly QueueItem[],
   options: RunQueueOptions<TImage>,
 ): Promise<QueueOutcome[]> {
+  const { host, isFatal, ...gate } = options;
+  const signal = gate.signal ?? new AbortController().signal;
   const outcomes: QueueOutcome[] = [];
   for (const item of items) {
-    const committed = new Map<number, Attempt>((item.persisted ?? []).map((a) => [a.index, a]));
-    const ports: GatePorts<TImage> = {
-      ...options.ports,
-      persist: async (attempt, image) => {
-        await options.ports.persist(attempt, image);
-        committed.set(attempt.index, attempt);
-      },
-    };
+    const committed = new Map<number, Attempt>();
     const history = () => [...committed.values()].sort((a, b) => a.index - b.index);
-    let outcome: QueueOutcome;
-    if (options.signal?.aborted) {
-      outcome = {
+    const fail = (e: unknown): QueueOutcome => {
+      if (isFatal?.(e)) throw e;
+      const attempts = history();
+      return {
         panelId: item.panel.id,
-        status: 'cancelled',
-        best: bestAttempt(history()),
-        attempts: history(),
-        error: null,
+        status: 'failed',
+        best: bestAttempt(attempts),
+        attempts,
+        error: userMessage(e),
       };
-    } else {
+    };
+    let outcome: QueueOutcome;
+    if (signal.aborted)
+      outcome = { panelId: item.panel.id, status: 'cancelled', best: null, attempts: [], error: null };
+    else {
       try {
-        const result = await runGate({ ...options, ...item, ports });
+        const opened = await host.open(item, signal);
+        for (const a of opened.persisted) committed.set(a.index, a);
+        const ports: GatePorts<TImage> = {
+          ...opened.ports,
+          persist: async (attempt, image) => {
+            await opened.ports.persist(attempt, image);
+            committed.set(attempt.index, attempt);
+          },
+        };
+        const result = await runGate({ ...gate, ...item, ports, persisted: opened.persisted });
         outcome = { panelId: item.panel.id, ...result, error: null };
       } catch (e) {
-        const attempts = history();
-        outcome = {
-          panelId: item.panel.id,
-          status: 'failed',
-          best: bestAttempt(attempts),
-          attempts,
-          error: userMessage(e),
-        };
+        outcome =
+          signal.aborted && !isFatal?.(e)
+            ? {
+                panelId: item.panel.id,
+                status: 'cancelled',
+                best: bestAttempt(history()),
+                attempts: history(),
+                error: null,
+              }
+            : fail(e);
       }
     }
+    await host.done(outcome);
     outcomes.push(outcome);
-    options.onPanel?.(outcome);
   }
   return outcomes;
 }

@@ -38,6 +38,8 @@ export interface GateCapabilities {
 export const GATE_TUNING = {
   /** Check kinds a masked repaint can fix (accessories are judged by the wardrobe check). */
   localKinds: ['pose', 'expression', 'facing', 'wardrobe'] as readonly JudgeCheck['kind'][],
+  /** The VLM's advisory kinds: failing alone, they call for a new draw, not a targeted repair. */
+  vlmKinds: ['caption', 'placement', 'checklist'] as readonly JudgeCheck['kind'][],
   /** Grown on every side, in panel fractions. */
   maskMargin: 0.05,
   /** Larger masks are a regeneration in disguise. */
@@ -222,13 +224,16 @@ const trailing = <T>(list: readonly T[], value: T) => {
 
 function isDiffuse(report: JudgeReport | null, failing: readonly JudgeCheck[]): boolean {
   if (!report || failing.length === 0) return true;
-  if (failing.every((c) => c.kind === 'checklist')) return true;
-  // Counted per kind and character: a hundred "extra figure" findings are one problem, not a hundred.
+  if (failing.every((c) => GATE_TUNING.vlmKinds.includes(c.kind))) return true;
+  // The advisory VLM checks order attempts; they neither make a targeted failure diffuse nor count
+  // towards the share. Counted per kind and character: a hundred "extra figure" findings are one
+  // problem, not a hundred.
+  const counted = (c: JudgeCheck) => !GATE_TUNING.vlmKinds.includes(c.kind);
   const aspect = (c: JudgeCheck) => `${c.kind}|${c.characterId ?? ''}`;
-  const failed = new Set(failing.map(aspect)).size;
+  const failed = new Set(failing.filter(counted).map(aspect)).size;
   return (
     failed >= GATE_TUNING.diffuseMin &&
-    failed >= GATE_TUNING.diffuseShare * new Set(report.checks.map(aspect)).size
+    failed >= GATE_TUNING.diffuseShare * new Set(report.checks.filter(counted).map(aspect)).size
   );
 }
 
@@ -295,7 +300,7 @@ function localEdit(
   latest: Attempt,
   allFailing: readonly JudgeCheck[],
 ): Candidate | null {
-  // Soft checks outside the local kinds (an unclear VLM answer, scene, composition) only order
+  // Soft checks outside the local kinds (VLM caption and placement, scene, composition) only order
   // attempts: they must not keep the gate from repairing a region.
   const failing = allFailing.filter((c) => c.hard || GATE_TUNING.localKinds.includes(c.kind));
   if (failing.length === 0) return null;
@@ -436,6 +441,8 @@ function promptTune(
         copyPaste = true;
         apply(addNegatives(knobs, NEGATIVES.copyPaste), 'negatives against pasted cut-outs');
         break;
+      case 'caption':
+      case 'placement':
       case 'checklist':
         break;
     }

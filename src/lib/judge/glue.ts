@@ -8,11 +8,15 @@ import type { ImageLike } from './ports';
 import { checkKeyOf } from './thresholds';
 import { isSkipped } from './verdict';
 
-/** [x0, y0, x1, y1] in [0, 1] (post_process_object_detection without target sizes) → a box. */
-export function cornersToBox(corners: readonly number[]): RegionBox | null {
+/**
+ * [x0, y0, x1, y1] → a normalised box, or null. OWL-ViT's post_process_object_detection without
+ * target sizes gives corners in [0, 1]; Florence-2's post_process_generation gives pixels of the
+ * image size it was passed: pass that width and height.
+ */
+export function cornersToBox(corners: readonly number[], width = 1, height = 1): RegionBox | null {
   const [x0, y0, x1, y1] = corners;
   if (![x0, y0, x1, y1].every((v) => typeof v === 'number' && Number.isFinite(v))) return null;
-  return clampBox({ x: x0!, y: y0!, w: x1! - x0!, h: y1! - y0! });
+  return clampBox({ x: x0! / width, y: y0! / height, w: (x1! - x0!) / width, h: (y1! - y0!) / height });
 }
 
 /** Unit length copy (zeros stay zeros). */
@@ -104,7 +108,8 @@ export const REPORT_KINDS: readonly JudgeCheck['kind'][] = [
   'scene',
   'composition',
   'copy-paste',
-  'checklist',
+  'caption',
+  'placement',
 ];
 
 /** The decided reports among attempts, for calibration. */

@@ -3,7 +3,7 @@
  * ports. Stages:
  *   1. check inputs        6. scene (image–text alignment)
  *   2. detect and match     7. composition (zero-shot shot size, camera angle)
- *   3. count                8. VLM checklist
+ *   3. count                8. VLM caption and placement (Florence-2's own tasks: caption.ts)
  *   4. identity, wardrobe,  9. assemble the report
  *      copy-paste per character
  *   5. pose, expression, facing per character (zero-shot)
@@ -13,9 +13,12 @@
  */
 import { CAMERA_ANGLES, EXPRESSIONS, FACINGS, POSES, SHOT_SIZES, StoryLoomError } from '../domain';
 import type { Character, JudgeCheck, JudgeReport, Panel, RegionBox, Scene, Term } from '../domain';
-import { answerScore, explanationLine, generateChecklist, parseYesNo } from './checklist';
+import { captionItems, scoreCaptionItem } from './caption';
 import { countCheck, matchCast, nms, unionBox } from './matching';
 import type { AssignMethod, CastMatch } from './matching';
+import { analyseCaption } from './mentions';
+import type { AnalysedCaption } from './mentions';
+import { bestPlacement, groundingPhrases } from './placement';
 import { assertImage, clampBox, clothingBox, colorHistogram, crop } from './ports';
 import type { Detection, ImageLike, JudgePorts } from './ports';
 import { consistency, copyPaste, cosine, wardrobeSimilarity } from './similarity';
@@ -572,24 +575,53 @@ export async function judgePanelDetailed(input: JudgePanelInput): Promise<JudgeO
       );
   }
 
-  // 8. checklist
-  for (const item of generateChecklist(panel, characters)) {
+  // 8. VLM: one caption of the panel, then each character's descriptor grounded
+  const noVlm = 'no VLM in this pack';
+  let caption: AnalysedCaption | null = null;
+  if (ports.vlm) {
+    step();
+    caption = analyseCaption(await ports.vlm.describe(image));
+  }
+  for (const item of captionItems(panel, characters)) {
+    if (!caption) {
+      skip('caption', item.id, item.label, item.characterId, item.box, noVlm);
+      continue;
+    }
+    const r = scoreCaptionItem(item, caption);
+    checks.push(
+      make('caption', item.id, item.label, item.characterId, {
+        score: r.score,
+        passed: r.score >= T.checks.caption.threshold,
+        box: item.box,
+        detail: r.detail,
+      }),
+    );
+  }
+  const phrases = groundingPhrases(panel.cast, characters);
+  for (const [c, member] of panel.cast.entries()) {
+    const id = member.characterId;
+    const checkId = `placement@${id}`;
+    const label = `${nameOf(id)} is located where planned`;
+    const phrase = phrases[c]!;
     if (!ports.vlm) {
-      skip('checklist', item.id, item.question, item.characterId, item.box, 'no VLM in this pack');
+      skip('placement', checkId, label, id, member.region, noVlm);
       continue;
     }
     step();
-    const raw = await ports.vlm.ask(image, item.question);
-    const answer = parseYesNo(raw);
-    const score = answerScore(answer, item.expected);
-    const line = explanationLine(raw);
+    const found = (await ports.vlm.ground(image, phrase)).flatMap((g) => {
+      const box = clampBox(g.box);
+      return box ? [box] : [];
+    });
+    const best = bestPlacement(member.region, found);
+    const t = T.checks.placement.threshold;
     checks.push(
-      make('checklist', item.id, item.question, item.characterId, {
-        score,
-        // An unclear answer never passes, whatever the threshold says.
-        passed: answer !== 'unclear' && score >= T.checks.checklist.threshold,
-        box: item.box,
-        detail: `Answer: ${answer} (expected ${item.expected}). VLM said: "${line}"`,
+      make('placement', checkId, label, id, {
+        score: best?.score ?? 0,
+        passed: (best?.score ?? 0) >= t,
+        box: best ? found[best.index]! : member.region,
+        detail: best
+          ? `The VLM located "${phrase}"${found.length > 1 ? ` (best of ${found.length} boxes)` : ''}: IoU ${fmt(best.iou)} with the planned region, centres ${fmt(best.distance)} apart; score ${fmt(best.score)}, needs ${fmt(t)}.`
+          : `The VLM did not locate "${phrase}" in the picture.`,
       }),
     );
   }

@@ -36,9 +36,21 @@ export interface TextEmbedder {
   embedText(texts: string[]): Promise<Float32Array[]>;
 }
 
-/** A vision-language model that answers a free-form question about an image. */
+/** Where a phrase was found: a box normalised like every box here, and the label the model gave it. */
+export interface GroundedRegion {
+  box: RegionBox;
+  label: string;
+}
+
+/**
+ * A vision-language model used only through tasks it was trained for. Florence-2 answers no
+ * free-form questions (caption.ts says why), but it captions and it grounds phrases.
+ */
 export interface Vlm {
-  ask(image: ImageLike, question: string): Promise<string>;
+  /** A paragraph describing the whole image (Florence-2's <MORE_DETAILED_CAPTION>). */
+  describe(image: ImageLike): Promise<string>;
+  /** Boxes where `phrase` is in the image (<CAPTION_TO_PHRASE_GROUNDING>); none when it was not located. */
+  ground(image: ImageLike, phrase: string): Promise<GroundedRegion[]>;
 }
 
 /** Whatever this model pack provides; a missing port turns its checks into "not run" entries. */

@@ -10,9 +10,7 @@
  * Unknown keys are ignored (a newer build may have written them); invalid values fall back to
  * the default and are reported by `validateThresholdOverrides`.
  */
-import type { JudgeCheck } from '../domain';
-
-export type CheckKind = JudgeCheck['kind'];
+import type { CheckKind } from '../domain';
 
 export const CHECK_KEYS = [
   'cast',
@@ -26,7 +24,8 @@ export const CHECK_KEYS = [
   'composition',
   'scene',
   'copy-paste',
-  'checklist',
+  'caption',
+  'placement',
 ] as const;
 export type CheckKey = (typeof CHECK_KEYS)[number];
 
@@ -67,8 +66,10 @@ const policy = (
 /**
  * Starting points, meant to be calibrated from the artist's decisions. Identity values assume
  * CLIP ViT-B image embeddings of character crops (same character ≈ 0.8–0.9, other characters in
- * the same style ≈ 0.6–0.8). Wardrobe, facing, composition, scene and the VLM checklist are soft:
- * their signals are noisy on stylised art, so they order attempts but do not fail them.
+ * the same style ≈ 0.6–0.8). Wardrobe, facing, composition, scene and the VLM's caption and
+ * placement checks are soft: their signals are noisy on stylised art, so they order attempts but
+ * do not fail them. A caption that leaves something out is weak evidence that it is missing, and
+ * a panel yields many caption items, so each weighs little.
  */
 export const DEFAULT_POLICIES: Readonly<Record<CheckKey, CheckPolicy>> = {
   cast: policy(
@@ -145,15 +146,21 @@ export const DEFAULT_POLICIES: Readonly<Record<CheckKey, CheckPolicy>> = {
       higherIsBetter: false,
     },
   ),
-  checklist: policy(
-    'checklist',
-    1,
+  // Most items are one phrase, mentioned (1) or not (0): there is no threshold to learn between.
+  caption: policy(
+    'caption',
+    0.5,
     false,
-    1,
-    'VLM answer matches the expected one (1); unclear answers score 0.5 and fail',
-    {
-      calibratable: false,
-    },
+    0.5,
+    'Minimum share of an item the VLM caption mentions (most items are one phrase: 1 or 0)',
+    { calibratable: false },
+  ),
+  placement: policy(
+    'placement',
+    0.35,
+    false,
+    0.5,
+    'Minimum ½·IoU + ½·centre closeness of the box the VLM grounds for a character with its planned region',
   ),
 };
 

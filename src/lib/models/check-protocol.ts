@@ -3,7 +3,8 @@
  * The types live here, not in runtime/, so the service can use them without importing the runtime.
  */
 import type { Pack } from './manifest';
-import type { Backend, Capabilities } from './variants';
+import type { PlanInput } from './plan';
+import type { Backend } from './variants';
 
 export interface RuntimeInfo {
   ortVersion: string;
@@ -38,7 +39,8 @@ export interface GraphCheck {
 export interface CheckRequest {
   id: number;
   pack: Pack;
-  caps: Capabilities;
+  /** The page's plan input: the check opens exactly the graphs the plan chose. */
+  planInput: PlanInput;
   storage: 'opfs' | 'cache';
 }
 

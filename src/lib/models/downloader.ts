@@ -20,6 +20,7 @@ import {
 import { checkQuota } from './quota';
 import {
   bytesOf,
+  workOf,
   nextFileState,
   packStatus,
   type FileEvent,
@@ -27,7 +28,8 @@ import {
   type PackStatus,
 } from './resume';
 import type { ModelStorage } from './storage';
-import { entryMatches, readVerified } from './verified';
+import { widenedEntry } from './derive';
+import { entryMatches, readVerified, type VerifiedEntry } from './verified';
 import { verifyAndCommit } from './verify';
 
 export interface FileView {
@@ -35,6 +37,9 @@ export interface FileView {
   bytes: number;
   state: FileState;
   figures: TransferFigures;
+  optional: boolean;
+  /** Made ready at install after the download (widened to fp32). */
+  prepares: boolean;
 }
 
 /** What happened to one file in this session: how much was re-used and how much fetched. */
@@ -56,8 +61,16 @@ export interface PackSnapshot {
   faults: { label: string | null; message: string; resumable: boolean }[];
 }
 
+/** Makes a verified file ready (widens it); `onProgress` reports bytes of the source read. */
+export type PrepareFile = (
+  file: PackFile,
+  options: { signal: AbortSignal; onProgress: (done: number) => void },
+) => Promise<void>;
+
 export interface DownloaderDeps {
   storage: ModelStorage;
+  /** For files with `prepare` set (sources of widened variants). */
+  prepare?: PrepareFile;
   fetch?: typeof fetch;
   concurrency?: number;
   now?: () => number;
@@ -76,6 +89,8 @@ interface ProgressFile {
   total: number;
   bytes: number;
   updatedAt: number;
+  /** An optional file the Hub does not have: remembered so that a reload still shows the pack ready. */
+  unavailable?: string;
 }
 
 const EMIT_EVERY_MS = 80;
@@ -87,6 +102,7 @@ export class PackDownloader {
   readonly #concurrency: number;
   readonly #now: () => number;
   readonly #estimate: () => Promise<{ usage?: number; quota?: number }>;
+  readonly #prepare: PrepareFile | null;
   readonly #slots = new Map<string, Slot>();
   readonly #packMeter = new RateMeter();
   #progressListeners = new Set<ProgressListener>();
@@ -103,6 +119,7 @@ export class PackDownloader {
     this.#fetch = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#concurrency = Math.max(1, deps.concurrency ?? 3);
     this.#now = deps.now ?? (() => performance.now());
+    this.#prepare = deps.prepare ?? null;
     this.#estimate =
       deps.estimate ?? (async () => (navigator.storage?.estimate ? navigator.storage.estimate() : {}));
     for (const file of files)
@@ -136,12 +153,17 @@ export class PackDownloader {
       await this.#storage.readJson<{ files: Record<string, ProgressFile> }>(progressKey(this.pack.id))
     )?.files;
     for (const slot of this.#slots.values()) {
-      if (slot.state.kind === 'downloading' || slot.state.kind === 'verifying') continue;
+      const kind = slot.state.kind;
+      if (kind === 'downloading' || kind === 'verifying' || kind === 'preparing') continue;
       const entry = verified.files[slot.file.label];
-      const finalSize = await this.#storage.fileSize(slot.file.key);
-      if (entryMatches(entry, slot.file) && finalSize === entry.size) {
+      if (entryMatches(entry, slot.file) && (await this.#complete(slot.file, entry, verified.files))) {
         slot.state = { kind: 'verified', bytes: entry.size };
         slot.expected = entry.size;
+        continue;
+      }
+      const gone = progress?.[slot.file.label]?.unavailable;
+      if (slot.file.optional && gone) {
+        slot.state = { kind: 'unavailable', bytes: 0, message: gone };
         continue;
       }
       // A final file without a matching entry is never loadable (the loader reads only listed files);
@@ -155,6 +177,12 @@ export class PackDownloader {
     }
     this.#changed();
     return this.snapshot();
+  }
+
+  /** A verified entry is complete when its file is there, or (prepared files) its widened copy is. */
+  async #complete(file: PackFile, entry: VerifiedEntry, files: Record<string, VerifiedEntry>) {
+    if (file.prepare) return widenedEntry(files, file) !== null;
+    return (await this.#storage.fileSize(file.key)) === entry.size;
   }
 
   /** Download every file that is not verified. Resolves when all are done, or paused, or failed. */
@@ -177,7 +205,9 @@ export class PackDownloader {
   async #run(): Promise<PackSnapshot> {
     await this.scan();
     this.#faults = [];
-    const todo = [...this.#slots.values()].filter((s) => s.state.kind !== 'verified');
+    const todo = [...this.#slots.values()].filter(
+      (s) => s.state.kind !== 'verified' && s.state.kind !== 'unavailable',
+    );
     const remaining = todo.reduce((sum, s) => sum + Math.max(0, s.expected - bytesOf(s.state)), 0);
     const estimate = await this.#estimate().catch(() => ({}) as { usage?: number; quota?: number });
     const verdict = checkQuota(this.pack.title, { remaining, usage: estimate.usage, quota: estimate.quota });
@@ -209,6 +239,20 @@ export class PackDownloader {
 
   async #downloadOne(slot: Slot, signal: AbortSignal): Promise<void> {
     const { file } = slot;
+    const entry = (await readVerified(this.#storage, this.pack.id)).files[file.label];
+    if (file.prepare && entryMatches(entry, file) && !entry.replacedBy) {
+      // Downloaded and verified before, not yet widened (the tab closed while it was): widen only.
+      slot.state = { kind: 'verifying', bytes: entry.size };
+      slot.expected = entry.size;
+      try {
+        await this.#prepareOne(slot, signal);
+      } catch (error) {
+        this.#failed(slot, error, signal, entry.size);
+      } finally {
+        this.#changed();
+      }
+      return;
+    }
     let offset = await this.#storage.partSize(file.key);
     if (file.bytesExact && offset > file.bytes) {
       await this.#storage.deletePart(file.key);
@@ -245,7 +289,12 @@ export class PackDownloader {
       if (!file.bytesExact) slot.expected = serverTotal(response) ?? slot.expected;
       const decision = decideRangeResponse(response.status, contentRange, offset, slot.expected);
       let truncate = offset === 0;
-      if (decision.kind === 'error') throw faults.http(file.label, decision.status);
+      if (decision.kind === 'error') {
+        await response.body?.cancel().catch(() => undefined);
+        throw response.status === 404
+          ? faults.missingOnHub(file.label, file.url)
+          : faults.http(file.label, decision.status);
+      }
       if (decision.kind === 'restart') {
         // The server will not continue where we stopped: start this file over, and say so.
         if (response.status !== 200) {
@@ -302,6 +351,7 @@ export class PackDownloader {
       this.#apply(slot, { type: 'received-all' });
       this.#changed();
       await verifyAndCommit(this.#storage, this.pack.id, file, hasher, size, slot.expected, 'download');
+      if (file.prepare) await this.#prepareOne(slot, signal);
       this.#apply(slot, { type: 'verified' });
       this.#emit({
         status: 'done',
@@ -313,32 +363,63 @@ export class PackDownloader {
     } catch (error) {
       await sink?.close().catch(() => undefined);
       const kept = await this.#storage.partSize(file.key).catch(() => 0);
-      if (signal.aborted) {
-        this.#apply(slot, { type: 'pause' });
-        slot.state = { kind: 'paused', bytes: kept };
-      } else {
-        const fault = toFault(error, file.label, kept);
-        this.#faults.push({ label: file.label, message: fault.message, resumable: fault.resumable });
-        if (fault.resumable) {
-          this.#apply(slot, { type: 'network-error', message: fault.message });
-          slot.state = { kind: 'interrupted', bytes: kept, message: fault.message };
-        } else this.#apply(slot, { type: 'rejected', message: fault.message, kept });
-      }
+      this.#failed(slot, error, signal, kept);
       await this.#saveProgress();
     } finally {
       this.#changed();
     }
   }
 
+  /** Widen a verified source; the bar counts the source's bytes a second time while it runs. */
+  async #prepareOne(slot: Slot, signal: AbortSignal): Promise<void> {
+    if (!this.#prepare)
+      throw new StoryLoomError(
+        'invalid-input',
+        `${slot.file.label} must be prepared, but nothing can prepare it here.`,
+      );
+    this.#apply(slot, { type: 'prepare', done: 0 });
+    this.#changed();
+    await this.#prepare(slot.file, {
+      signal,
+      onProgress: (done) => {
+        this.#apply(slot, { type: 'prepare', done });
+        this.#progress(slot, false);
+      },
+    });
+  }
+
+  #failed(slot: Slot, error: unknown, signal: AbortSignal, kept: number) {
+    const { file } = slot;
+    if (signal.aborted) {
+      this.#apply(slot, { type: 'pause' });
+      slot.state = { kind: 'paused', bytes: kept };
+      return;
+    }
+    const fault = toFault(error, file.label, kept);
+    if (file.optional && fault.fault === 'missing-file') {
+      // The pack is ready without an optional component the Hub does not publish; say what is missing.
+      slot.state = { kind: 'unavailable', bytes: 0, message: fault.message };
+      this.#faults.push({ label: file.label, message: fault.message, resumable: false });
+      return;
+    }
+    this.#faults.push({ label: file.label, message: fault.message, resumable: fault.resumable });
+    if (fault.resumable) {
+      this.#apply(slot, { type: 'network-error', message: fault.message });
+      slot.state = { kind: 'interrupted', bytes: kept, message: fault.message };
+    } else this.#apply(slot, { type: 'rejected', message: fault.message, kept });
+  }
+
   #packTotal(): number {
     let total = 0;
-    for (const slot of this.#slots.values()) total += slot.expected;
+    for (const slot of this.#slots.values())
+      if (slot.state.kind !== 'unavailable') total += (slot.file.prepare ? 2 : 1) * slot.expected;
     return total;
   }
 
   #packLoaded(): number {
     let loaded = 0;
-    for (const slot of this.#slots.values()) loaded += Math.min(slot.expected, bytesOf(slot.state));
+    for (const slot of this.#slots.values())
+      loaded += workOf(slot.state, slot.expected, slot.file.prepare !== null);
     return loaded;
   }
 
@@ -346,12 +427,16 @@ export class PackDownloader {
     const t = this.#now();
     if (force || t - slot.lastEmit >= EMIT_EVERY_MS) {
       slot.lastEmit = t;
-      const bytes = bytesOf(slot.state);
+      const prepares = slot.file.prepare !== null;
       this.#emit({
         status: 'progress',
         packId: this.pack.id,
         file: slot.file.label,
-        ...figures(bytes, slot.expected, slot.meter.rate()),
+        ...figures(
+          workOf(slot.state, slot.expected, prepares),
+          (prepares ? 2 : 1) * slot.expected,
+          slot.meter.rate(),
+        ),
       });
     }
     if (force || t - this.#lastPackEmit >= EMIT_EVERY_MS) {
@@ -375,7 +460,12 @@ export class PackDownloader {
     this.#lastSave = this.#now();
     const files: Record<string, ProgressFile> = {};
     for (const slot of this.#slots.values())
-      files[slot.file.label] = { total: slot.expected, bytes: bytesOf(slot.state), updatedAt: Date.now() };
+      files[slot.file.label] = {
+        total: slot.expected,
+        bytes: bytesOf(slot.state),
+        updatedAt: Date.now(),
+        ...(slot.state.kind === 'unavailable' ? { unavailable: slot.state.message } : {}),
+      };
     this.#saving = this.#saving
       .then(() => this.#storage.writeJson(progressKey(this.pack.id), { packId: this.pack.id, files }))
       .catch(() => undefined);
@@ -393,13 +483,15 @@ export class PackDownloader {
   }
 
   snapshot(): PackSnapshot {
-    const files = [...this.#slots.values()].map((slot) => ({
+    const files: FileView[] = [...this.#slots.values()].map((slot) => ({
       label: slot.file.label,
       bytes: slot.expected,
       state: slot.state,
+      optional: slot.file.optional,
+      prepares: slot.file.prepare !== null,
       figures: figures(
-        bytesOf(slot.state),
-        slot.expected,
+        workOf(slot.state, slot.expected, slot.file.prepare !== null),
+        (slot.file.prepare ? 2 : 1) * slot.expected,
         slot.state.kind === 'downloading' ? slot.meter.rate() : 0,
       ),
     }));
@@ -407,7 +499,15 @@ export class PackDownloader {
       packId: this.pack.id,
       files,
       pack: figures(this.#packLoaded(), this.#packTotal(), this.#running ? this.#packMeter.rate() : 0),
-      status: packStatus(files.map((f) => ({ size: f.bytes, state: f.state }))),
+      status: packStatus(
+        files.map((f) => ({
+          label: f.label,
+          size: f.bytes,
+          state: f.state,
+          optional: f.optional,
+          prepares: f.prepares,
+        })),
+      ),
       running: this.#running !== null,
       notes: [...this.#notes.values()],
       faults: [...this.#faults],

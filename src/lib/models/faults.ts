@@ -89,6 +89,12 @@ export const faults = {
         : `The Hub answered HTTP ${status} for ${file}; check your connection and press Resume to try again.`,
       { resumable: true },
     ),
+  missingOnHub: (file: string, url: string) =>
+    new ModelFault(
+      'missing-file',
+      file,
+      `${file} is not in its repository on the Hub (HTTP 404 for ${url}); the pack cannot be installed without it.`,
+    ),
   diskFull: (file: string, kept: number, cause?: unknown) =>
     new ModelFault(
       'disk-full',

@@ -68,13 +68,29 @@ export const ModelFile = z.object({
 });
 export type ModelFile = z.infer<typeof ModelFile>;
 
+/** Where a graph can run: ORT's WebGPU EP, or its WASM (CPU) EP. */
+export const Device = z.enum(['webgpu', 'wasm']);
+export type Device = z.infer<typeof Device>;
+
+/**
+ * How a variant comes to be on this machine: downloaded as it is, or made once at install from the
+ * downloaded file (`widen-fp16`: the fp16 weights widened to fp32 with external data, for WebGPU
+ * adapters without shader-f16; see widen.ts).
+ */
+export const Derivation = z.enum(['widen-fp16']);
+export type Derivation = z.infer<typeof Derivation>;
+
 export const Variant = z.object({
   dtype: WeightDtype,
-  /** Path of the .onnx file; must be one of the component's files. */
+  /** Path of the .onnx file; must be one of the component's files. For a derived variant: its source. */
   file: relativePath,
   /** External-data files that travel with it (`*.onnx_data`). */
   dataFiles: z.array(relativePath).default([]),
   requiresFeatures: z.array(AdapterFeature).default([]),
+  /** The devices this variant may run on (default both). */
+  devices: z.array(Device).min(1).default(['webgpu', 'wasm']),
+  /** Made at install from `file` rather than downloaded as it is. */
+  derive: Derivation.optional(),
 });
 export type Variant = z.infer<typeof Variant>;
 
@@ -111,6 +127,12 @@ export const LatentSettings = z.object({
   latentChannels: z.number().int().positive(),
   /** Pixels per latent cell along each axis. */
   downscale: z.number().int().positive(),
+  /**
+   * The UNet's sides, in pixels, must be multiples of this (a multiple of `downscale`; default
+   * `downscale`). An SD UNet halves its latents once per downsampler and concatenates them with
+   * the upsampled ones, so its latent sides must be multiples of 2^downsamplers.
+   */
+  sizeMultiple: z.number().int().positive().optional(),
 });
 export type LatentSettings = z.infer<typeof LatentSettings>;
 
@@ -141,6 +163,33 @@ export const Verification = z.object({
 });
 export type Verification = z.infer<typeof Verification>;
 
+/**
+ * What each field rests on: a key is a field path inside the component ("repo",
+ * "files[unet/model.onnx].bytes", "graphs[unet].inputs[sample]", "graphs[unet].variants[fp32]",
+ * "scheduler.timestepSpacing"; a key covers every field below it) and a value is the source it was
+ * read from, or "unverified: why" for what could not be confirmed. The syntax and the check that
+ * every fact is covered live in evidence.ts.
+ */
+export const Evidence = z.record(z.string().min(1), z.string().min(1));
+export type Evidence = z.infer<typeof Evidence>;
+
+/** What the artist uses a component for; installs and memory plans are made per feature. */
+export const FEATURES = ['draw', 'edit', 'preview', 'judge', 'plan'] as const;
+export const Feature = z.enum(FEATURES);
+export type Feature = z.infer<typeof Feature>;
+
+export const ROLE_FEATURE: Record<ComponentRole, Feature> = {
+  'text-encoder': 'draw',
+  unet: 'draw',
+  'vae-decoder': 'draw',
+  'vae-encoder': 'edit',
+  'preview-decoder': 'preview',
+  detector: 'judge',
+  'image-text-encoder': 'judge',
+  'vlm-judge': 'judge',
+  'planner-llm': 'plan',
+};
+
 export const Component = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a component id is kebab-case'),
   role: ComponentRole,
@@ -159,6 +208,7 @@ export const Component = z.object({
   image: ImageFacts.optional(),
   licence: Licence,
   verification: Verification,
+  evidence: Evidence.default({}),
 });
 export type Component = z.infer<typeof Component>;
 
@@ -237,40 +287,6 @@ export function localFileUrl(
       'This pack has no local folder; download it from the Hub instead.',
     );
   return `/${pack.localRoot}/${component.id}/${file.path}`;
-}
-
-/** The first variant the adapter can run, or undefined. */
-export function chooseVariant(graph: Graph, features: Iterable<string>): Variant | undefined {
-  const have = new Set(features);
-  return graph.variants.find((v) => v.requiresFeatures.every((f) => have.has(f)));
-}
-
-/**
- * The files a component needs: with `features`, its config files plus the chosen
- * variant of each graph; without, every file listed.
- */
-export function componentFiles(component: Component, features?: Iterable<string>): ModelFile[] {
-  if (features === undefined) return component.files;
-  const list = [...features];
-  const graphFiles = new Set(
-    component.graphs.flatMap((g) => g.variants.flatMap((v) => [v.file, ...v.dataFiles])),
-  );
-  const chosen = new Set(
-    component.graphs.flatMap((g) => {
-      const v = chooseVariant(g, list);
-      return v ? [v.file, ...v.dataFiles] : [];
-    }),
-  );
-  return component.files.filter((f) => !graphFiles.has(f.path) || chosen.has(f.path));
-}
-
-/** Total bytes of a pack: every file, or with `features` what that adapter downloads. */
-export function packBytes(pack: Pack, features?: Iterable<string>): number {
-  const list = features === undefined ? undefined : [...features];
-  return pack.components.reduce(
-    (sum, c) => sum + componentFiles(c, list).reduce((s, f) => s + f.bytes, 0),
-    0,
-  );
 }
 
 export function findComponent(pack: Pack, role: ComponentRole): Component | undefined {

@@ -7,8 +7,12 @@ import { validatePack, type Pack } from './manifest';
 const files = import.meta.glob<unknown>('../../../models/*-pack.json', { eager: true, import: 'default' });
 
 export function knownPacks(): Pack[] {
-  const packs = Object.values(files).map((json) => validatePack(json));
-  return packs
+  return everyPack()
     .filter((p) => !p.test || p.id === 'tiny')
     .sort((a, b) => Number(a.test) - Number(b.test) || a.title.localeCompare(b.title));
+}
+
+/** Every manifest, the script-only test packs included (the `unetPack` test hook names the bench pack). */
+export function everyPack(): Pack[] {
+  return Object.values(files).map((json) => validatePack(json));
 }

@@ -9,7 +9,11 @@ export type FileState =
   | { kind: 'paused'; bytes: number }
   | { kind: 'interrupted'; bytes: number; message: string } // network error: resume offered
   | { kind: 'verifying'; bytes: number }
+  /** Made ready at install after it was verified (e.g. widened to fp32); `done` bytes of the source read. */
+  | { kind: 'preparing'; bytes: number; done: number }
   | { kind: 'verified'; bytes: number }
+  /** An optional file the Hub does not have (HTTP 404): the pack is ready without its component. */
+  | { kind: 'unavailable'; bytes: 0; message: string }
   | { kind: 'failed'; bytes: number; message: string }; // bytes were rejected (and deleted when bad)
 
 export type FileEvent =
@@ -19,11 +23,20 @@ export type FileEvent =
   | { type: 'pause' }
   | { type: 'network-error'; message: string }
   | { type: 'received-all' }
+  | { type: 'prepare'; done: number }
   | { type: 'verified' }
+  | { type: 'unavailable'; message: string }
   | { type: 'rejected'; message: string; kept: number }
   | { type: 'deleted' };
 
-const startable = new Set<FileState['kind']>(['missing', 'partial', 'paused', 'interrupted', 'failed']);
+const startable = new Set<FileState['kind']>([
+  'missing',
+  'partial',
+  'paused',
+  'interrupted',
+  'failed',
+  'unavailable',
+]);
 
 /** Unknown transitions leave the state unchanged: late events after a pause must not revive a file. */
 export function nextFileState(state: FileState, event: FileEvent): FileState {
@@ -43,10 +56,19 @@ export function nextFileState(state: FileState, event: FileEvent): FileState {
         : state;
     case 'received-all':
       return state.kind === 'downloading' ? { kind: 'verifying', bytes: state.bytes } : state;
+    case 'prepare':
+      return state.kind === 'verifying' || state.kind === 'preparing'
+        ? { kind: 'preparing', bytes: state.bytes, done: event.done }
+        : state;
     case 'verified':
-      return state.kind === 'verifying' || state.kind === 'missing' || state.kind === 'partial'
+      return state.kind === 'verifying' ||
+        state.kind === 'preparing' ||
+        state.kind === 'missing' ||
+        state.kind === 'partial'
         ? { kind: 'verified', bytes: bytesOf(state) }
         : state;
+    case 'unavailable':
+      return state.kind === 'downloading' ? { kind: 'unavailable', bytes: 0, message: event.message } : state;
     case 'rejected':
       return { kind: 'failed', bytes: event.kept, message: event.message };
     case 'deleted':
@@ -58,25 +80,56 @@ export function bytesOf(state: FileState): number {
   return state.kind === 'missing' ? 0 : state.bytes;
 }
 
-/** What the artist sees for a whole pack. */
+/** Work done on a file for the pack's one bar: bytes received, plus bytes of the source prepared. */
+export function workOf(state: FileState, size: number, prepares: boolean): number {
+  const received = Math.min(size, bytesOf(state));
+  if (!prepares) return received;
+  if (state.kind === 'preparing') return received + Math.min(size, state.done);
+  return state.kind === 'verified' ? 2 * size : received;
+}
+
+/** What the artist sees for a whole pack. `verified` is "ready": every required file is in. */
 export type PackStatus =
   | { kind: 'not-downloaded' }
   | { kind: 'partial'; percent: number }
   | { kind: 'downloading'; percent: number }
   | { kind: 'paused'; percent: number }
   | { kind: 'interrupted'; percent: number; message: string }
-  | { kind: 'verified' }
+  | { kind: 'verified'; missing: string[] }
   | { kind: 'failed'; message: string };
 
-export function packStatus(files: { size: number; state: FileState }[]): PackStatus {
-  const total = files.reduce((s, f) => s + f.size, 0);
-  const have = files.reduce((s, f) => s + Math.min(f.size, bytesOf(f.state)), 0);
+export interface StatusFile {
+  label: string;
+  size: number;
+  state: FileState;
+  optional?: boolean;
+  /** The file is made ready at install after download (its bar counts twice its size). */
+  prepares?: boolean;
+}
+
+const busy = (s: FileState) => s.kind === 'downloading' || s.kind === 'verifying' || s.kind === 'preparing';
+
+export function packStatus(files: StatusFile[]): PackStatus {
+  const total = files.reduce((s, f) => s + (f.prepares ? 2 : 1) * f.size, 0);
+  const have = files.reduce((s, f) => s + workOf(f.state, f.size, f.prepares ?? false), 0);
   const percent = total > 0 ? Math.floor((have / total) * 100) : 0;
-  const failed = files.find((f) => f.state.kind === 'failed');
+  const required = files.filter((f) => !f.optional);
+  // An optional file that is missing from the Hub, or refused, leaves the pack ready without it.
+  const failed = required.find((f) => f.state.kind === 'failed');
   if (failed && failed.state.kind === 'failed') return { kind: 'failed', message: failed.state.message };
-  if (files.length > 0 && files.every((f) => f.state.kind === 'verified')) return { kind: 'verified' };
-  if (files.some((f) => f.state.kind === 'downloading' || f.state.kind === 'verifying'))
-    return { kind: 'downloading', percent };
+  const settledOptional = (f: StatusFile) =>
+    f.state.kind === 'verified' || f.state.kind === 'unavailable' || f.state.kind === 'failed';
+  if (
+    files.length > 0 &&
+    !files.some((f) => busy(f.state)) &&
+    required.every((f) => f.state.kind === 'verified') &&
+    files.filter((f) => f.optional).every(settledOptional)
+  )
+    return {
+      kind: 'verified',
+      missing: files.filter((f) => f.optional && f.state.kind !== 'verified').map((f) => f.label),
+    };
+  if (files.some((f) => busy(f.state))) return { kind: 'downloading', percent };
   const interrupted = files.find((f) => f.state.kind === 'interrupted');
   if (interrupted && interrupted.state.kind === 'interrupted')
     return { kind: 'interrupted', percent, message: interrupted.state.message };

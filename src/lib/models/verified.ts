@@ -14,8 +14,15 @@ export interface VerifiedEntry {
   sha256: string;
   /** 'sha256' when the pack published the hash; 'size' when only the size could be checked. */
   checked: 'sha256' | 'size';
-  source: 'download' | 'import';
+  /** `derived`: made at install from a verified file (e.g. widened); its hash is the one we computed. */
+  source: 'download' | 'import' | 'derived';
   at: number;
+  /** For a derived model: the names of its external-data files (entries of their own, same folder). */
+  dataFiles?: string[];
+  /** For a derived file: the verified file it was made from. */
+  derivedFrom?: { label: string; sha256: string };
+  /** For a source whose derived copy is what sessions open: its bytes were deleted after deriving. */
+  replacedBy?: string;
 }
 
 export interface VerifiedManifest {

@@ -12,15 +12,20 @@ import { EngineError, type EngineSession } from './types';
 export interface PackComponent {
   packId: string;
   localRoot: string | null;
+  /** A pack of test twins (only such packs may be read from our own origin). */
+  test: boolean;
   component: Component;
+}
+
+/** A component of `pack`, with what is needed to find its files. */
+export function packComponent(pack: Pack, component: Component): PackComponent {
+  return { packId: pack.id, localRoot: pack.localRoot ?? null, test: pack.test, component };
 }
 
 /** The pack's components by role; an override pack's component replaces the same role. */
 export function resolveComponents(pack: Pack, overrides: Pack[] = []): Map<ComponentRole, PackComponent> {
   const out = new Map<ComponentRole, PackComponent>();
-  for (const p of [pack, ...overrides])
-    for (const c of p.components)
-      out.set(c.role, { packId: p.id, localRoot: p.localRoot ?? null, component: c });
+  for (const p of [pack, ...overrides]) for (const c of p.components) out.set(c.role, packComponent(p, c));
   return out;
 }
 
@@ -89,6 +94,8 @@ export interface UnetContract {
   outputName: string;
   latentChannels: number;
   downscale: number;
+  /** The sides the UNet takes, in pixels, are multiples of this (a multiple of `downscale`). */
+  sizeMultiple: number;
   scalingFactor: number;
   scheduler: NonNullable<Component['scheduler']>;
 }
@@ -110,6 +117,11 @@ export function unetContract(c: Component): UnetContract {
     fail(`${c.title} takes ${sample.dtype} latents; this engine runs float32 graphs only.`);
   const latent = c.latent ?? fail(`${c.title} does not give its latent settings (scaling factor, channels).`);
   const scheduler = c.scheduler ?? fail(`${c.title} does not give its scheduler settings.`);
+  const sizeMultiple = latent.sizeMultiple ?? latent.downscale;
+  if (sizeMultiple % latent.downscale !== 0)
+    fail(
+      `${c.title}'s size multiple ${sizeMultiple} is not a multiple of its latent factor ${latent.downscale}.`,
+    );
   return {
     sampleName: sample.name,
     timestepName: timestep.name,
@@ -120,6 +132,7 @@ export function unetContract(c: Component): UnetContract {
     outputName: output.name,
     latentChannels: latent.latentChannels,
     downscale: latent.downscale,
+    sizeMultiple,
     scalingFactor: latent.scalingFactor,
     scheduler,
   };

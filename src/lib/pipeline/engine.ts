@@ -4,28 +4,37 @@
  * queue so that generations run one at a time. Every run goes through the injected runtime, so
  * the same engine runs on WebGPU in the browser and on WASM under vitest.
  */
-import { chooseVariant } from '../models/manifest';
 import { EncoderCache } from '../prompt/encoder-cache';
 import type { PackComponent, TextEncoderContract } from './contracts';
 import { GpuOps, type HelperLoader } from './gpu-ops';
+import { adaptNames } from './session-names';
+import { chainHooks } from './denoise';
 import { guidedGenerate, type GuidedRequest, type GuidedResult } from './image-to-image';
 import { maskedEdit, type MaskedEditRequest, type MaskedEditResult } from './masked-edit';
-import {
-  textToImage,
-  type PipelineContext,
-  type TextToImageRequest,
-  type TextToImageResult,
-} from './text-to-image';
+import type { PipelineContext, RunOptions, StepHook } from './stages';
+import { textToImage, type TextToImageRequest, type TextToImageResult } from './text-to-image';
 import {
   EngineError,
-  type EngineProgress,
   type EngineRuntime,
   type EngineSession,
   type EngineTensor,
   type EngineTokenizer,
+  type ExternalData,
 } from './types';
 
+/** The graph a component's session opens, as the pack's plan chose it for this machine. */
+export interface PlannedGraph {
+  /** Stable per file opened: sessions are cached under it. */
+  key: string;
+  label: string;
+  /** Bytes the session holds once open (for the memory budget). */
+  bytes: number;
+  load(): Promise<{ model: Uint8Array; externalData: ExternalData[] }>;
+}
+
 export interface ModelFiles {
+  /** The planned graph of a component (its first graph), or a sentence why it cannot run here. */
+  graph(pc: PackComponent): Promise<PlannedGraph>;
   /** The verified bytes of one file of a component. */
   file(pc: PackComponent, path: string): Promise<Uint8Array>;
   /** A tokenizer built from the files of `source`, truncating and padding as the contract says. */
@@ -36,14 +45,17 @@ export interface EngineDeps {
   runtime: EngineRuntime;
   files: ModelFiles;
   helper: HelperLoader;
-  /** WebGPU adapter features (fp16 variants need shader-f16). */
-  features?: string[];
   /** Bytes of model files that may be loaded at once (default 3 GiB). */
   budgetBytes?: number;
   /** Cached chunk states (default 64). */
   cacheLimit?: number;
   encodeImage?: (rgba: Uint8ClampedArray, width: number, height: number) => Promise<Blob | null>;
-  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Options of one job: its abort signal, progress events and a step hook of its own. */
+export interface JobOptions extends RunOptions {
+  /** Runs after the engine's installed hook at the end of every step of this job. */
+  onStep?: StepHook;
 }
 
 interface Loaded {
@@ -77,6 +89,7 @@ export class DiffusionEngine {
   readonly #tokenizers = new Map<string, Promise<EngineTokenizer>>();
   readonly #cache: EncoderCache<EngineTensor>;
   #encode: ((text: string) => Promise<EngineTensor>) | null = null;
+  #stepHook: StepHook | null = null;
   #pinned = new Set<string>();
   #chain: Promise<unknown> = Promise.resolve();
   #sessionLoads = 0;
@@ -102,49 +115,42 @@ export class DiffusionEngine {
     return this.#deps.budgetBytes ?? DEFAULT_BUDGET;
   }
 
+  /**
+   * The hook told about the end of every step of every job (like diffusers'
+   * `callback_on_step_end`); the worker installs its test slowdown here. null removes it.
+   */
+  setStepHook(hook: StepHook | null): void {
+    this.#stepHook = hook;
+  }
+
   /** Run one text-to-image generation after every earlier one has finished. */
-  generate(
-    request: TextToImageRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
-  ): Promise<TextToImageResult> {
-    const run = this.#chain.then(() => this.#generate(request, options));
-    this.#chain = run.catch(() => undefined);
-    return run;
+  generate(request: TextToImageRequest, options: JobOptions = {}): Promise<TextToImageResult> {
+    return this.run((ctx) => textToImage(ctx, request, options), options);
   }
 
   /** Guided generation (regional guidance and/or image-to-image), queued like `generate`. */
-  generateGuided(
-    request: GuidedRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
-  ): Promise<GuidedResult> {
+  generateGuided(request: GuidedRequest, options: JobOptions = {}): Promise<GuidedResult> {
     return this.run((ctx) => guidedGenerate(ctx, request, options), options);
   }
 
   /** A local edit of a masked region (masked-edit.ts), queued like `generate`. */
-  edit(
-    request: MaskedEditRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
-  ): Promise<MaskedEditResult> {
+  edit(request: MaskedEditRequest, options: JobOptions = {}): Promise<MaskedEditResult> {
     return this.run((ctx) => maskedEdit(ctx, request, options), options);
   }
 
   /** Run a pipeline function on this engine's context after every earlier job has finished. */
-  run<T>(work: (ctx: PipelineContext) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  run<T>(
+    work: (ctx: PipelineContext) => Promise<T>,
+    options: { signal?: AbortSignal; onStep?: StepHook } = {},
+  ): Promise<T> {
     const run = this.#chain.then(() => this.#withContext(work, options));
     this.#chain = run.catch(() => undefined);
     return run;
   }
 
-  #generate(
-    request: TextToImageRequest,
-    options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void },
-  ): Promise<TextToImageResult> {
-    return this.#withContext((ctx) => textToImage(ctx, request, options), options);
-  }
-
   async #withContext<T>(
     work: (ctx: PipelineContext) => Promise<T>,
-    options: { signal?: AbortSignal },
+    options: { signal?: AbortSignal; onStep?: StepHook },
   ): Promise<T> {
     if (this.#disposed) throw new EngineError('engine-failed', 'The engine was disposed; start a new one.');
     if (options.signal?.aborted)
@@ -157,7 +163,7 @@ export class DiffusionEngine {
       encoderCache: this.#cache,
       bindEncoder: (encode) => (this.#encode = encode),
       encodeImage: this.#deps.encodeImage ?? (() => Promise.resolve(null)),
-      sleep: this.#deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+      onStep: chainHooks(this.#stepHook, options.onStep),
     };
     try {
       return await work(ctx);
@@ -166,38 +172,24 @@ export class DiffusionEngine {
     }
   }
 
-  #key(pc: PackComponent, file: string): string {
-    return `${pc.packId}/${pc.component.id}/${file}`;
-  }
-
   async #session(pc: PackComponent): Promise<EngineSession> {
     const graph = pc.component.graphs[0];
     if (!graph) throw new EngineError('invalid-input', `${pc.component.title} lists no ONNX graph.`);
-    const features = this.#deps.runtime.backend === 'webgpu' ? (this.#deps.features ?? []) : [];
-    const variant = chooseVariant(graph, features);
-    if (!variant)
-      throw new EngineError(
-        'invalid-input',
-        `${pc.component.title} has no variant this device can run (it needs ${graph.variants.flatMap((v) => v.requiresFeatures).join(', ')}).`,
-      );
-    if (variant.dataFiles.length)
-      throw new EngineError(
-        'invalid-input',
-        `${pc.component.title} keeps its weights in external data files, which this engine does not load yet.`,
-      );
-    const key = this.#key(pc, variant.file);
+    const planned = await this.#deps.files.graph(pc);
+    const key = `${pc.packId}/${planned.key}`;
     this.#pinned.add(key);
     const hit = this.#loaded.get(key);
     if (hit) {
       hit.lastUsed = ++this.#clock;
       return hit.session;
     }
-    const bytes = pc.component.files.find((f) => f.path === variant.file)?.bytes ?? 0;
+    const bytes = planned.bytes;
     await this.#makeRoom(bytes);
     this.#sessionLoads++;
-    const session = this.#deps.files
-      .file(pc, variant.file)
-      .then((data) => this.#deps.runtime.createSession(data, `${pc.component.id}/${variant.file}`));
+    const session = planned
+      .load()
+      .then(({ model, externalData }) => this.#deps.runtime.createSession(model, planned.label, externalData))
+      .then((s) => adaptNames(s, graph));
     const entry: Loaded = { key, bytes, session, lastUsed: ++this.#clock };
     this.#loaded.set(key, entry);
     session.catch(() => this.#loaded.delete(key));

@@ -13,6 +13,18 @@ export function toRgba(chw: Float32Array, width: number, height: number): Uint8C
   return out;
 }
 
+/** RGBA (8 bit) to channels-first float pixels in [-1, 1], the VAE encoder's input. */
+export function rgbaToChw(rgba: Uint8ClampedArray, width: number, height: number): Float32Array {
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  for (let i = 0, o = 0; i < plane; i++, o += 4) {
+    out[i] = (rgba[o] ?? 0) / 127.5 - 1;
+    out[plane + i] = (rgba[o + 1] ?? 0) / 127.5 - 1;
+    out[2 * plane + i] = (rgba[o + 2] ?? 0) / 127.5 - 1;
+  }
+  return out;
+}
+
 /** Largest per-channel difference of two RGBA images (the WebGPU/WASM agreement figure). */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;

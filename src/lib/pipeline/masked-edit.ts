@@ -1,33 +1,21 @@
 /**
  * Local image editing: regenerate only the masked part of an image with its own conditioning
  * (e.g. the corrected expression). Its cost grows with the region, not the image:
- *  1 rasterise the mask (a box and/or a brush bitmap) and feather it outwards;
- *  2 crop around the feathered support (the feather ring is the margin of context, grown to at
- *    least one latent cell), at a multiple of the latent factor;
- *  3 image-to-image on the crop alone, with the latents outside the mask pinned to the
- *    original's (re-noised to each step's level) at every step;
- *  4 paste back inside the feathered support only: every pixel outside it keeps the original's
- *    bytes exactly.
+ *  1 the masks, once, on typed arrays (mask.ts editMask): rasterise the box and/or brush, feather
+ *    it outwards in the window around it, and the crop: the feathered support plus one latent
+ *    cell of context, grown to a multiple of the latent factor;
+ *  2 the shared stages (pipeline.ts) on the crop alone: the init image's latents, and after each
+ *    step the latents outside the mask pinned to the original's, re-noised to the step's level;
+ *  3 paste back over the feathered support only: every pixel outside it keeps the original's
+ *    bytes exactly; then the one PNG of the whole image.
  * Plain data in and out, so the artist's brush and the quality gate call the same function.
  */
-import {
-  cropAround,
-  cropPlane,
-  cropRgba,
-  featherMask,
-  featherRadius,
-  latentMask,
-  maskBounds,
-  pasteBack,
-  rasterizeMask,
-  type MaskSpec,
-  type PixelRect,
-} from './mask';
-import { guidedGenerate, type GuidedResult } from './image-to-image';
+import { editMask, featherRadius, pasteBack, cropRgba, type MaskSpec, type PixelRect } from './mask';
+import { runDiffusion, type DiffusionResult } from './pipeline';
 import { need, resolveComponents, unetContract } from './contracts';
 import type { Pack } from '../models/manifest';
-import type { PipelineContext, PlainChunk } from './text-to-image';
-import { EngineError, type EngineProgress, type PreviewMode } from './types';
+import type { PipelineContext, PlainChunk, RunOptions } from './stages';
+import { EngineError, type PreviewMode } from './types';
 
 export interface EditBase {
   /** 8-bit RGBA of the image to edit. */
@@ -52,7 +40,6 @@ export interface MaskedEditRequest {
   preview?: PreviewMode;
   /** Feather in pixels (default: featherRadius of the image). */
   feather?: number;
-  stepDelayMs?: number;
 }
 
 export interface MaskedEditResult {
@@ -67,7 +54,7 @@ export interface MaskedEditResult {
   feather: number;
   /** Pixels inside the feathered support (the only ones that may change). */
   supportPixels: number;
-  generation: Omit<GuidedResult, 'image' | 'rgba'>;
+  generation: Omit<DiffusionResult, 'image' | 'rgba'>;
   timings: { totalMs: number; maskMs: number; generateMs: number; pasteMs: number; encodeMs: number };
 }
 
@@ -76,7 +63,7 @@ const now = () => performance.now();
 export async function maskedEdit(
   ctx: PipelineContext,
   request: MaskedEditRequest,
-  options: { signal?: AbortSignal; onProgress?: (e: EngineProgress) => void } = {},
+  options: RunOptions = {},
 ): Promise<MaskedEditResult> {
   const started = now();
   const { base } = request;
@@ -88,36 +75,31 @@ export async function maskedEdit(
     );
   const unet = unetContract(need(resolveComponents(request.pack, request.overrides), 'unet').component);
   const f = unet.downscale;
-  if (width % f !== 0 || height % f !== 0)
+  const multiple = unet.sizeMultiple;
+  if (width % multiple !== 0 || height % multiple !== 0)
     throw new EngineError(
       'invalid-input',
-      `The image to edit must have sides that are multiples of ${f}, got ${width}×${height}.`,
+      `The image to edit must have sides that are multiples of ${multiple}, got ${width}×${height}.`,
     );
 
-  // 1–2. Mask, feather, crop.
-  const hard = rasterizeMask(request.mask, width, height);
+  // 1. The masks and the crop.
   const feather = request.feather ?? featherRadius(width, height);
-  const soft = featherMask(hard, width, height, feather);
-  const bounds = maskBounds(soft, width, height);
-  if (!bounds)
+  const mask = editMask(request.mask, width, height, { feather, factor: f, multiple });
+  if (!mask)
     throw new EngineError(
       'invalid-input',
       'The mask is empty: brush over the part to redraw, or draw a box.',
     );
-  // Context for the UNet: the feather ring (pinned latents) plus enough to make it a latent cell.
-  const crop = cropAround(bounds, width, height, {
-    margin: Math.max(0, f - feather),
-    multiple: f,
-    minSide: 8 * f,
-  });
-  // Latent cells under the hard mask are redrawn; the ring around them stays pinned, and the
-  // pixel-level feather blends the seam on paste.
-  const cropHard = cropPlane(hard, width, crop, (n) => new Uint8Array(n));
+  const { crop } = mask;
   const maskMs = now() - started;
 
-  // 3. Image-to-image on the crop with the outside pinned.
+  // 2. The stages on the crop, the outside pinned; the PNG is made after the paste.
   const genStarted = now();
-  const r = await guidedGenerate(
+  const {
+    image: _none,
+    rgba: edited,
+    ...generation
+  } = await runDiffusion(
     ctx,
     {
       pack: request.pack,
@@ -130,28 +112,26 @@ export async function maskedEdit(
       numInferenceSteps: request.numInferenceSteps,
       guidanceScale: request.guidanceScale,
       preview: request.preview ?? 'none',
+      regions: null,
       init: {
         rgba: cropRgba(base.rgba, width, crop),
         width: crop.width,
         height: crop.height,
         strength: request.strength,
       },
-      ...(request.stepDelayMs ? { stepDelayMs: request.stepDelayMs } : {}),
+      pin: mask.latent,
     },
-    { ...options, pin: { mask: latentMask(cropHard, crop.width, crop.height, f) } },
+    { ...options, png: false },
   );
   const generateMs = now() - genStarted;
 
-  // 4. Paste back inside the feathered support only.
+  // 3. Paste back over the feathered support only, then the one PNG.
   const pasteStarted = now();
-  const rgba = pasteBack(base.rgba, width, r.rgba, crop, soft);
-  let supportPixels = 0;
-  for (const v of soft) if (v > 0) supportPixels++;
+  const rgba = pasteBack(base.rgba, width, edited, crop, mask.alpha, mask.support);
   const pasteMs = now() - pasteStarted;
   const encStarted = now();
   const image = await ctx.encodeImage(rgba, width, height);
   const encodeMs = now() - encStarted;
-  const { image: _image, rgba: _rgba, ...generation } = r;
   return {
     image,
     rgba,
@@ -160,7 +140,7 @@ export async function maskedEdit(
     seed: request.seed,
     crop,
     feather,
-    supportPixels,
+    supportPixels: mask.supportPixels,
     generation,
     timings: { totalMs: now() - started, maskMs, generateMs, pasteMs, encodeMs },
   };

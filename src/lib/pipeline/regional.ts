@@ -8,18 +8,11 @@
  */
 import type { MaskBox } from './mask';
 import type { UnetContract } from './contracts';
-import type { Scope } from './text-to-image';
-import type { PipelineContext, PlainChunk } from './text-to-image';
-import { EngineError, type EngineSession, type EngineTensor } from './types';
+import { runUnet, type NoisePredictor } from './denoise';
+import type { PipelineContext, RegionSpec, Scope } from './stages';
+import type { EngineSession, EngineTensor } from './types';
 
-export interface RegionSpec {
-  /** The character the region belongs to (null for a region without one). */
-  characterId: string | null;
-  /** Fractions of the image, 0 to 1. */
-  box: MaskBox;
-  /** This region's conditioning: the character's identity and transient chunks (and the scene's). */
-  chunks: PlainChunk[];
-}
+export type { RegionSpec };
 
 /** Feather of region masks in latent cells: about 6 % of the short side, at least one cell. */
 export function regionFeather(latentWidth: number, latentHeight: number): number {
@@ -141,60 +134,43 @@ export async function prepareRegional(
   return { count, batch, items, weights };
 }
 
-/** One UNet call (batch of regions or a single item), returning the noise prediction. */
-async function runUnet(
-  ctx: PipelineContext,
-  scope: Scope,
-  unet: UnetContract,
-  session: EngineSession,
-  sample: EngineTensor,
-  timestep: EngineTensor,
-  states: EngineTensor,
-): Promise<EngineTensor> {
-  const out = await session.run({
-    [unet.sampleName]: sample,
-    [unet.timestepName]: timestep,
-    [unet.statesName]: states,
-  });
-  const eps = out[unet.outputName];
-  for (const t of Object.values(out)) if (t !== eps) t.dispose();
-  if (!eps) throw new EngineError('engine-failed', `${session.label} returned no ${unet.outputName}.`);
-  return scope.own(eps);
-}
-
 /**
- * The blended conditional prediction Σ wᵢ·εᵢ. With classifier-free guidance the unconditional
- * prediction is shared: since the weights sum to 1, blend(u + g(cᵢ − u)) = u + g(blend(c) − u).
+ * The regional block of the denoise loop: the blended conditional prediction Σ wᵢ·εᵢ, as one
+ * batched UNet call where the plan has a batch, else one call per item. Guidance wraps it
+ * (denoise.ts withGuidance) with the one shared unconditional prediction.
  */
-export async function predictRegional(
+export function regionalPredictor(
   ctx: PipelineContext,
   scope: Scope,
   plan: RegionalPlan,
   unet: UnetContract,
   session: EngineSession,
-  modelInput: EngineTensor,
-  timestep: EngineTensor,
-): Promise<EngineTensor> {
-  let stacked: EngineTensor;
-  if (plan.batch) {
-    const sample = scope.own(await ctx.ops.expand(modelInput, plan.count));
-    stacked = await runUnet(ctx, scope, unet, session, sample, timestep, plan.batch);
-    scope.drop(sample);
-  } else {
-    let acc: EngineTensor | null = null;
-    for (const states of plan.items) {
-      const eps = await runUnet(ctx, scope, unet, session, modelInput, timestep, states);
-      if (!acc) acc = eps;
-      else {
-        const joined: EngineTensor = scope.own(await ctx.ops.catLatents(acc, eps));
-        scope.drop(acc);
-        scope.drop(eps);
-        acc = joined;
+): NoisePredictor {
+  return {
+    name: plan.batch ? 'regional-batched' : 'regional-serial',
+    async predict(modelInput, timestep) {
+      let stacked: EngineTensor;
+      if (plan.batch) {
+        const sample = scope.own(await ctx.ops.expand(modelInput, plan.count));
+        stacked = await runUnet(ctx, scope, unet, session, sample, timestep, plan.batch);
+        scope.drop(sample);
+      } else {
+        let acc: EngineTensor | null = null;
+        for (const states of plan.items) {
+          const eps = await runUnet(ctx, scope, unet, session, modelInput, timestep, states);
+          if (!acc) acc = eps;
+          else {
+            const joined: EngineTensor = scope.own(await ctx.ops.catLatents(acc, eps));
+            scope.drop(acc);
+            scope.drop(eps);
+            acc = joined;
+          }
+        }
+        stacked = acc as EngineTensor;
       }
-    }
-    stacked = acc as EngineTensor;
-  }
-  const blended = scope.own(await ctx.ops.regionSum(stacked, plan.weights));
-  scope.drop(stacked);
-  return blended;
+      const blended = scope.own(await ctx.ops.regionSum(stacked, plan.weights));
+      scope.drop(stacked);
+      return blended;
+    },
+  };
 }

@@ -4,6 +4,7 @@
  * worker wires them together.
  */
 import type { Backend } from '../models/variants';
+import type { Progress } from '../domain/progress';
 
 export type TensorType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
@@ -48,9 +49,15 @@ export interface RunLedger {
   readbacks: ReadbackCounts;
 }
 
+export interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
 export interface EngineRuntime {
   readonly backend: Backend;
-  createSession(bytes: Uint8Array, label: string): Promise<EngineSession>;
+  /** A session from a model's bytes and its external-data files (named as the graph refers to them). */
+  createSession(bytes: Uint8Array, label: string, externalData?: ExternalData[]): Promise<EngineSession>;
   tensor(type: 'float32', data: Float32Array, dims: readonly number[]): EngineTensor;
   tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): EngineTensor;
   tensor(type: 'int32', data: Int32Array, dims: readonly number[]): EngineTensor;
@@ -79,10 +86,10 @@ export interface StepPreview {
   rgba: Uint8ClampedArray;
 }
 
-/** Progress of one generation: the `step` member of the studio's progress union, plus loading. */
+/** Progress of one generation: the `load` and `step` members of the studio's one union (a step with its preview). */
 export type EngineProgress =
-  | { status: 'load'; component: string; index: number; total: number }
-  | { status: 'step'; step: number; total: number; preview: StepPreview | null };
+  | Extract<Progress, { status: 'load' }>
+  | (Extract<Progress, { status: 'step' }> & { preview: StepPreview | null });
 
 export class EngineError extends Error {
   readonly code: 'invalid-input' | 'cancelled' | 'engine-failed' | 'not-found';

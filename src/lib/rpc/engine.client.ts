@@ -5,17 +5,18 @@
  */
 import * as Comlink from 'comlink';
 import type {
+  AttemptJob,
+  AttemptOutput,
   EngineApi,
   EngineInfo,
   EngineInit,
   EngineStats,
-  GenerateJob,
-  GenerateOutput,
-  TextToImageRequest,
   WorkerProgress,
 } from '../../../workers/api';
-import type { EditOutput, EditRequest } from '../../../workers/consistency-api';
 import type { GateHost, GateRunJob, GateRunOutput } from '../../../workers/gate-api';
+import { installWireErrors } from './wire';
+
+installWireErrors();
 
 export interface SpawnedWorker {
   endpoint: Comlink.Endpoint;
@@ -25,7 +26,17 @@ export interface SpawnedWorker {
 }
 export type WorkerFactory = () => SpawnedWorker;
 
-export type EngineErrorCode = 'cancelled' | 'stopped' | 'engine-failed' | 'invalid-input' | 'not-found';
+export type EngineErrorCode =
+  'cancelled' | 'stopped' | 'engine-failed' | 'invalid-input' | 'not-found' | 'device-lost';
+
+const CODES: readonly string[] = [
+  'cancelled',
+  'stopped',
+  'engine-failed',
+  'invalid-input',
+  'not-found',
+  'device-lost',
+];
 
 export class EngineClientError extends Error {
   readonly code: EngineErrorCode;
@@ -54,11 +65,11 @@ interface Pending {
 
 const STOPPED = 'The engine was stopped before it finished; nothing was saved. Generate again to retry.';
 
+/** The worker's failure as it arrived (its code travels as data: rpc/wire.ts). */
 function fromRemote(e: unknown): EngineClientError {
   if (e instanceof EngineClientError) return e;
-  const err = e as { message?: string; code?: string; name?: string };
-  const fromName = err?.name?.startsWith('EngineError:') ? err.name.slice('EngineError:'.length) : undefined;
-  const code = (err?.code ?? fromName ?? 'engine-failed') as EngineErrorCode;
+  const err = e as { message?: string; code?: string };
+  const code = err?.code && CODES.includes(err.code) ? (err.code as EngineErrorCode) : 'engine-failed';
   return new EngineClientError(code, err?.message || 'The engine failed without saying why.', { cause: e });
 }
 
@@ -112,6 +123,7 @@ export class EngineClient {
   #enqueue<T>(
     work: (remote: Comlink.Remote<EngineApi>, epoch: number) => Promise<T>,
     signal?: AbortSignal,
+    { lane = 'queue' }: { lane?: 'queue' | 'beside' } = {},
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let started = false;
@@ -149,7 +161,8 @@ export class EngineClient {
         }
       };
       // terminate() rejects every entry and starts a new chain, so a hung call never blocks later ones.
-      this.#queue = this.#queue.then(run, run);
+      if (lane === 'beside') void run();
+      else this.#queue = this.#queue.then(run, run);
     });
   }
 
@@ -158,32 +171,32 @@ export class EngineClient {
     return this.#enqueue((_remote) => this.#ready as Promise<EngineInfo>);
   }
 
-  generate(
-    request: TextToImageRequest & Pick<GenerateJob, 'judge' | 'regions' | 'reference'>,
-    options: GenerateOptions = {},
-  ): Promise<GenerateOutput> {
+  /** One attempt of a panel (Generate, reference-guided Generate, an edit): drawn, judged, built. */
+  attempt(job: AttemptJob, options: GenerateOptions = {}): Promise<AttemptOutput> {
     const callback = options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
-    return this.#cancellable('Generation was', options.signal, (remote, jobId) =>
-      remote.generate({ ...request, jobId }, callback),
-    );
-  }
-
-  /** A local edit of a masked region; cancels like `generate`. */
-  edit(request: EditRequest, options: GenerateOptions = {}): Promise<EditOutput> {
-    const callback = options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
-    return this.#cancellable('The edit was', options.signal, (remote, jobId) =>
-      remote.edit({ ...request, jobId }, callback),
+    return this.#cancellable('The attempt was', options.signal, (remote, jobId) =>
+      remote.attempt({ ...job, jobId }, callback),
     );
   }
 
   /**
    * The quality gate over a queue of panels. The worker calls `host` back (a comlink proxy) to read
-   * and commit; the signal cancels softly between steps, like `generate`.
+   * and commit; the signal cancels softly between steps. The run does not hold the queue: a manual
+   * attempt goes to the worker beside it and is drawn at the run's next attempt boundary (the host's
+   * barrier waits for it), so a paused run never keeps the artist waiting.
    */
   gate(job: GateRunJob, host: GateHost, options: { signal?: AbortSignal } = {}): Promise<GateRunOutput> {
-    return this.#cancellable('The run was', options.signal, (remote, jobId) =>
-      remote.gate({ ...job, jobId }, Comlink.proxy(host)),
+    return this.#cancellable(
+      'The run was',
+      options.signal,
+      (remote, jobId) => remote.gate({ ...job, jobId }, Comlink.proxy(host)),
+      { lane: 'beside' },
     );
+  }
+
+  /** Test hooks only: make the worker's GPU device go away. */
+  loseDevice(): Promise<void> {
+    return this.#enqueue((remote) => remote.loseDevice(), undefined, { lane: 'beside' });
   }
 
   /**
@@ -194,29 +207,34 @@ export class EngineClient {
     what: string,
     signal: AbortSignal | undefined,
     call: (remote: Comlink.Remote<EngineApi>, jobId: number) => Promise<T>,
+    lane: { lane?: 'queue' | 'beside' } = {},
   ): Promise<T> {
     const jobId = this.#nextJob++;
-    return this.#enqueue(async (remote, epoch) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
-        void remote.cancel(jobId);
-        timer = setTimeout(() => {
-          if (epoch === this.#epoch)
-            this.terminate(
-              `${what} cancelled; the engine did not stop in time and was restarted.`,
-              'cancelled',
-            );
-        }, this.#grace);
-      };
-      if (signal?.aborted) throw new EngineClientError('cancelled', `${what} cancelled before it started.`);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await call(remote, jobId);
-      } finally {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      }
-    }, signal);
+    return this.#enqueue(
+      async (remote, epoch) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const onAbort = () => {
+          void remote.cancel(jobId);
+          timer = setTimeout(() => {
+            if (epoch === this.#epoch)
+              this.terminate(
+                `${what} cancelled; the engine did not stop in time and was restarted.`,
+                'cancelled',
+              );
+          }, this.#grace);
+        };
+        if (signal?.aborted) throw new EngineClientError('cancelled', `${what} cancelled before it started.`);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          return await call(remote, jobId);
+        } finally {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        }
+      },
+      signal,
+      lane,
+    );
   }
 
   stats(): Promise<EngineStats | null> {

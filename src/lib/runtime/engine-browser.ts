@@ -1,27 +1,29 @@
 /**
  * The engine as the worker runs it: ORT from ort-env (the `onnxruntime-web/webgpu` entry, WASM
- * from our origin), model files from the verified store (OPFS / Cache API) — or, for test packs
- * that are served by our own origin (`localRoot`), fetched and hash-checked — the pack's
- * tokenizer through transformers.js, and PNG encoding with OffscreenCanvas.
+ * from our origin), the graphs the pack's plan chose for this machine, read from the verified
+ * store (OPFS / Cache API) — a test pack served by our own origin only when the test hooks allow
+ * it — the pack's tokenizer through transformers.js, and PNG encoding with OffscreenCanvas.
  */
 import * as transformers from '@huggingface/transformers';
 import { StoryLoomError } from '../domain/errors';
-import { sha256Hex } from '../models/hash';
-import { fileUrl } from '../models/manifest';
-import type { PackFile } from '../models/pack-files';
+import { loadGraphFiles, readPackFile, type FileReader } from '../models/open';
+import { openedBytes, planComponent, type PlanInput } from '../models/plan';
 import { modelStorage } from '../models/storage';
 import type { Backend } from '../models/variants';
-import { loadVerifiedFile } from '../models/verified';
 import type { PackComponent, TextEncoderContract } from '../pipeline/contracts';
-import { DiffusionEngine, type ModelFiles } from '../pipeline/engine';
+import { DiffusionEngine, type ModelFiles, type PlannedGraph } from '../pipeline/engine';
 import type { EngineTokenizer } from '../pipeline/types';
 import { configureRuntime, ort } from './ort-env';
 import { serial } from './session';
+import { watchDevice } from './device';
 import { OrtEngineRuntime } from './engine-ort';
 
 export interface BrowserEngineOptions {
   backend: Backend;
-  features: string[];
+  /** The page's plan input: the same variant decision the downloader made. */
+  planInput: PlanInput;
+  /** Test packs served by our own origin may be read from there (test hooks only). */
+  allowOrigin: boolean;
   budgetBytes?: number;
 }
 
@@ -36,24 +38,6 @@ export interface BrowserEngineInfo {
 const origin = () => (typeof location !== 'undefined' ? location.origin : 'http://localhost');
 const appUrl = (path: string) => new URL(`${import.meta.env.BASE_URL}${path}`, origin()).href;
 
-function packFile(pc: PackComponent, path: string): PackFile {
-  const f = pc.component.files.find((x) => x.path === path);
-  if (!f) throw new StoryLoomError('not-found', `${pc.component.id}/${path} is not a file of the pack.`);
-  const c = pc.component;
-  return {
-    componentId: c.id,
-    repo: c.repo,
-    revision: c.revision,
-    path,
-    label: `${c.id}/${path}`,
-    bytes: f.bytes,
-    bytesExact: f.bytesExact,
-    sha256: f.sha256,
-    url: fileUrl(c, f),
-    key: `${pc.packId}/files/${c.id}/${path}`,
-  };
-}
-
 async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   const response = await fetch(url).catch((e: unknown) => {
     throw new StoryLoomError('not-found', `${what} could not be fetched; check the connection.`, {
@@ -64,26 +48,41 @@ async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** Verified bytes: the store first; a pack served by our origin (test packs) as the fallback. */
-export async function componentFile(pc: PackComponent, path: string): Promise<Uint8Array> {
-  const file = packFile(pc, path);
-  try {
-    return await loadVerifiedFile(modelStorage(), pc.packId, file);
-  } catch (stored) {
-    if (!pc.localRoot) throw stored;
-  }
-  const bytes = await fetchBytes(appUrl(`${pc.localRoot}/${pc.component.id}/${path}`), file.label);
-  if (file.bytesExact && bytes.byteLength !== file.bytes)
-    throw new StoryLoomError(
-      'not-found',
-      `${file.label} has ${bytes.byteLength} bytes but the pack says ${file.bytes}.`,
-    );
-  if (file.sha256 && (await sha256Hex(bytes)) !== file.sha256)
-    throw new StoryLoomError(
-      'not-found',
-      `${file.label} does not match the hash in the pack; it was not used.`,
-    );
-  return bytes;
+let current: FileReader | null = null;
+const reader = (): FileReader => (current ??= { storage: modelStorage(), origin: null });
+
+/** Who may serve files besides the store (set once by the worker's init; tests only). */
+export function allowOriginFiles(allow: boolean): void {
+  current = {
+    storage: modelStorage(),
+    origin: allow
+      ? { url: (root, id, path) => appUrl(`${root}/${id}/${path}`), fetch: (u) => fetch(u) }
+      : null,
+  };
+}
+
+export const packRefOf = (pc: PackComponent) => ({ id: pc.packId, test: pc.test, localRoot: pc.localRoot });
+
+/** Verified bytes of one file of a component: the store (a served test pack only when allowed). */
+export function componentFile(pc: PackComponent, path: string): Promise<Uint8Array> {
+  return readPackFile(reader(), packRefOf(pc), pc.component, path);
+}
+
+/** The graph the plan opens for a component on this machine: its files and their size. */
+export async function plannedGraph(pc: PackComponent, input: PlanInput): Promise<PlannedGraph> {
+  const cp = planComponent(pc.component, input);
+  const g = cp.graphs[0];
+  if (cp.unavailable || !g)
+    throw new StoryLoomError('invalid-input', cp.unavailable ?? `${pc.component.title} lists no ONNX graph.`);
+  return {
+    key: `${pc.component.id}/${g.open.path}`,
+    label: `${pc.component.id}/${g.open.path}`,
+    bytes: openedBytes({ ...cp, graphs: [g] }),
+    load: async () => {
+      const files = await loadGraphFiles(reader(), packRefOf(pc), cp, g);
+      return { model: files.model, externalData: files.externalData };
+    },
+  };
 }
 
 interface HfTokenizer {
@@ -149,13 +148,28 @@ export async function createBrowserEngine(
     fallback = await hasAdapter();
     if (fallback) backend = 'wasm';
   }
+  allowOriginFiles(options.allowOrigin);
   const runtime = new OrtEngineRuntime(ort, { backend, serial });
-  const files: ModelFiles = { file: componentFile, tokenizer: packTokenizer };
+  if (backend === 'webgpu') {
+    // ORT makes its GPU device with the first WebGPU session: watch it from then on.
+    const create = runtime.createSession.bind(runtime);
+    runtime.createSession = async (...args) => {
+      const session = await create(...args);
+      await watchDevice();
+      return session;
+    };
+  }
+  // The engine opens what the plan chose for the backend that really runs.
+  const planInput: PlanInput = { ...options.planInput, caps: { ...options.planInput.caps, backend } };
+  const files: ModelFiles = {
+    graph: (pc) => plannedGraph(pc, planInput),
+    file: componentFile,
+    tokenizer: packTokenizer,
+  };
   const engine = new DiffusionEngine({
     runtime,
     files,
     helper: (file) => fetchBytes(appUrl(`models/helpers/${file}`), `The helper graph ${file}`),
-    features: options.features,
     ...(options.budgetBytes ? { budgetBytes: options.budgetBytes } : {}),
     encodeImage: encodePng,
   });

@@ -10,6 +10,7 @@ import type * as Ort from 'onnxruntime-web';
 import type {
   EngineRuntime,
   EngineSession,
+  ExternalData,
   EngineTensor,
   ReadbackKind,
   RunLedger,
@@ -41,6 +42,18 @@ export interface OrtEngineRuntimeOptions {
   sessionOptions?: Ort.InferenceSession.SessionOptions;
 }
 
+/**
+ * Session options from ONNX Runtime's own SD-Turbo WebGPU demo (microsoft/onnxruntime-inference-examples
+ * js/sd-turbo/index.js, its shared `opt`): no pre-packing, initializers allocated with the device
+ * allocator. Left out, measured: the demo's `enableCpuMemArena: false` and `enableMemPattern: false`
+ * made the judge's next WASM session in this worker stall (over 120 s instead of 27 s on SwiftShader);
+ * and the two `use_ort_model_bytes_*` flags, which apply to ORT-format models only (onnxruntime-web
+ * frees the model bytes after creation). WebGPU only.
+ */
+export const LARGE_MODEL_OPTIONS = {
+  extra: { session: { disable_prepacking: '1', use_device_allocator_for_initializers: '1' } },
+} as const;
+
 let fallbackChain: Promise<unknown> = Promise.resolve();
 const localSerial: Serial = (work) => {
   const run = fallbackChain.then(work, work);
@@ -66,13 +79,20 @@ export class OrtEngineRuntime implements EngineRuntime {
     this.#options = {
       executionProviders: [options.backend],
       graphOptimizationLevel: 'all',
-      ...(options.backend === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+      ...(options.backend === 'webgpu'
+        ? { preferredOutputLocation: 'gpu-buffer' as const, ...LARGE_MODEL_OPTIONS }
+        : {}),
       ...options.sessionOptions,
     };
   }
 
-  async createSession(bytes: Uint8Array, label: string): Promise<EngineSession> {
-    const session = await this.#serial(() => this.#ort.InferenceSession.create(bytes, this.#options)).catch(
+  async createSession(
+    bytes: Uint8Array,
+    label: string,
+    externalData: ExternalData[] = [],
+  ): Promise<EngineSession> {
+    const options = externalData.length ? { ...this.#options, externalData } : this.#options;
+    const session = await this.#serial(() => this.#ort.InferenceSession.create(bytes, options)).catch(
       (e: unknown) => {
         throw new Error(
           `${label} could not be opened by ONNX Runtime on ${this.backend}: ${String((e as Error)?.message ?? e)}`,

@@ -16,7 +16,7 @@ export { PACK_PREFIX };
 type Fetch = (input: string | URL, init?: unknown) => Promise<Response>;
 type FileSource = (pc: PackComponent, path: string) => Promise<Uint8Array>;
 
-const registered = new Map<string, PackComponent>();
+const registered = new Map<string, { pc: PackComponent; served: Set<string> }>();
 /** Why the last file of a model id could not be served (transformers.js reports only "not found"). */
 const failures = new Map<string, Error>();
 let installed = false;
@@ -27,9 +27,11 @@ export const modelIdOf = (pc: PackComponent): string => `${pc.packId}/${pc.compo
 async function answer(url: string): Promise<Response | null> {
   const parsed = parsePackPath(url);
   if (!parsed) return null;
-  const pc = registered.get(parsed.modelId);
-  if (!pc || !pc.component.files.some((f) => f.path === parsed.path))
-    return new Response(null, { status: 404, statusText: 'Not a file of this pack' });
+  const entry = registered.get(parsed.modelId);
+  // Only what the plan downloaded is served: another dtype's file is a real 404, never a fetch.
+  if (!entry || !entry.served.has(parsed.path))
+    return new Response(null, { status: 404, statusText: 'Not a planned file of this pack' });
+  const { pc } = entry;
   try {
     const bytes = await source(pc, parsed.path);
     return new Response(bytes as Uint8Array<ArrayBuffer>, {
@@ -43,8 +45,15 @@ async function answer(url: string): Promise<Response | null> {
   }
 }
 
-/** Make transformers.js read `pc` as model id `<packId>/<componentId>`; idempotent. */
-export function registerPackComponent(pc: PackComponent, files?: FileSource): string {
+/**
+ * Make transformers.js read `pc` as model id `<packId>/<componentId>`, serving only `served` (paths
+ * inside the component: its config files and the graphs the plan opens); idempotent.
+ */
+export function registerPackComponent(
+  pc: PackComponent,
+  served: readonly string[],
+  files?: FileSource,
+): string {
   if (files) source = files;
   if (!installed) {
     const previous = env.fetch as Fetch;
@@ -57,7 +66,7 @@ export function registerPackComponent(pc: PackComponent, files?: FileSource): st
     installed = true;
   }
   const id = modelIdOf(pc);
-  registered.set(id, pc);
+  registered.set(id, { pc, served: new Set(served) });
   failures.delete(id);
   return id;
 }

@@ -2,7 +2,7 @@
  * The judge's real ports, through transformers.js on the pack's own files:
  *   detector            AutoProcessor + OwlViTForObjectDetection, post_process_object_detection
  *   image / text embed  AutoProcessor + CLIPVisionModelWithProjection, AutoTokenizer + CLIPTextModelWithProjection
- *   vlm                 AutoProcessor + Florence2ForConditionalGeneration, generate() greedy, few tokens
+ *   vlm                 AutoProcessor + Florence2ForConditionalGeneration: caption and phrase grounding (florence.ts)
  * Each model loads on first use and is kept until dispose(). Runs are queued on the runtime's one
  * chain (ORT is not re-entrant), shared with the engine's sessions.
  */
@@ -16,22 +16,25 @@ import {
   RawImage,
 } from '@huggingface/transformers';
 import { StoryLoomError } from '../domain/errors';
-import type { Detection, Detector, ImageEmbedder, ImageLike, JudgePorts, TextEmbedder, Vlm } from '../judge';
+import type { Detection, Detector, ImageEmbedder, ImageLike, JudgePorts, TextEmbedder } from '../judge';
 import { cornersToBox, l2normalize, rgbOf } from '../judge/glue';
 import type { Pack } from '../models/manifest';
-import type { Backend } from '../models/variants';
-import type { PackComponent } from '../pipeline/contracts';
+import { planComponent, type ComponentPlan, type PlanInput } from '../models/plan';
+import { packComponent, type PackComponent } from '../pipeline/contracts';
+import { florenceVlm } from './florence';
+import type { FlorenceModel, FlorenceProcessor } from './florence';
 import { configureRuntime } from './ort-env';
 import { serial } from './session';
 import { loadError, registerPackComponent } from './judge-files';
 
 export interface JudgePortsOptions {
-  /** Device for the judge's models; WASM is the default (small models, no GPU contention). */
-  device?: Backend;
+  /** The page's plan input: each model opens the variant (dtype) and device the plan chose. */
+  planInput?: PlanInput;
   /** Detections below this score are dropped before they leave the port. */
   minScore?: number;
-  /** Tokens the VLM may write per answer. */
-  maxNewTokens?: number;
+  /** Tokens the VLM may write for the caption, and for each grounded phrase. */
+  captionTokens?: number;
+  groundingTokens?: number;
 }
 
 /** What transformers.js returns, as far as we read it. */
@@ -43,9 +46,6 @@ interface Disposable {
   dispose(): Promise<unknown>;
 }
 type Model = Disposable & ((inputs: Record<string, unknown>) => Promise<Record<string, TensorLike>>);
-interface GenerativeModel extends Disposable {
-  generate(inputs: Record<string, unknown>): Promise<TensorLike>;
-}
 type Tokenize = (texts: string[], options: Record<string, unknown>) => Record<string, unknown>;
 interface OwlImageProcessor {
   (image: RawImage): Promise<Record<string, unknown>>;
@@ -59,21 +59,23 @@ interface OwlImageProcessor {
   ): Array<{ boxes: number[][]; classes: number[]; scores: number[] }>;
 }
 type ImageProcessor = (image: RawImage) => Promise<Record<string, unknown>>;
-interface VlmProcessor {
-  (image: RawImage, text: string): Promise<Record<string, unknown>>;
-  batch_decode(ids: TensorLike, options: { skip_special_tokens: boolean }): string[];
-}
 
 /** One lazily loaded model: loads once, concurrent callers share the load, dispose releases it. */
 class Lazy<T extends object> {
   #value: Promise<T> | null = null;
   constructor(
     readonly pc: PackComponent,
+    readonly plan: ComponentPlan,
     readonly load: (modelId: string) => Promise<T>,
     readonly release: (value: T) => Promise<unknown>,
   ) {}
   get(): Promise<T> {
-    this.#value ??= this.load(registerPackComponent(this.pc)).catch((e: unknown) => {
+    // transformers.js may read only what the plan downloaded: config files and the planned graphs.
+    const served = [
+      ...this.plan.download.filter((p) => !this.plan.graphs.some((g) => g.download.includes(p))),
+    ];
+    for (const g of this.plan.graphs) served.push(g.open.path);
+    this.#value ??= this.load(registerPackComponent(this.pc, served)).catch((e: unknown) => {
       this.#value = null;
       throw loadError(this.pc, e);
     });
@@ -97,21 +99,36 @@ export interface LoadedJudgePorts extends JudgePorts {
 /** Ports for whichever judge components `pack` has; missing ones are left out (checks "not run"). */
 export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): LoadedJudgePorts {
   configureRuntime();
-  const device = options.device ?? 'wasm';
+  const planInput = options.planInput ?? { caps: { backend: 'wasm' as const, features: [] } };
   const minScore = options.minScore ?? 0.01;
-  const maxNewTokens = options.maxNewTokens ?? 8;
+  const plans = new Map<string, ComponentPlan>();
+  // A component this machine cannot run is left out: its checks say "not run" and why.
   const pcOf = (role: string): PackComponent | null => {
     const c = pack.components.find((x) => x.role === role);
-    return c ? { packId: pack.id, localRoot: pack.localRoot ?? null, component: c } : null;
+    if (!c) return null;
+    const plan = planComponent(c, planInput);
+    if (plan.unavailable) return null;
+    plans.set(c.id, plan);
+    return packComponent(pack, c);
   };
-  const modelOptions = { dtype: 'fp32' as const, device };
+  /** transformers.js options: the planned dtype per file (keyed by graph id = file base name) and device. */
+  const modelOptions = (pc: PackComponent) => {
+    const plan = plans.get(pc.component.id);
+    if (!plan) throw new StoryLoomError('invalid-input', `${pc.component.title} was not planned.`);
+    return {
+      dtype: Object.fromEntries(plan.graphs.map((g) => [g.graphId, g.variant.dtype])),
+      device: plan.device,
+    };
+  };
   const lazies: Lazy<object>[] = [];
   const lazy = <T extends object>(
     pc: PackComponent,
     load: (id: string) => Promise<T>,
     release: (v: T) => Promise<unknown>,
   ) => {
-    const l = new Lazy(pc, load, release);
+    const plan = plans.get(pc.component.id);
+    if (!plan) throw new StoryLoomError('invalid-input', `${pc.component.title} was not planned.`);
+    const l = new Lazy(pc, plan, load, release);
     lazies.push(l as unknown as Lazy<object>);
     return l;
   };
@@ -129,7 +146,10 @@ export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): L
       async (id) => ({
         processor: (await AutoProcessor.from_pretrained(id)) as unknown as OwlImageProcessor,
         tokenizer: (await AutoTokenizer.from_pretrained(id)) as unknown as Tokenize,
-        model: (await OwlViTForObjectDetection.from_pretrained(id, modelOptions)) as unknown as Model,
+        model: (await OwlViTForObjectDetection.from_pretrained(
+          id,
+          modelOptions(detectorPc),
+        )) as unknown as Model,
       }),
       (v) => v.model.dispose(),
     );
@@ -158,7 +178,10 @@ export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): L
       encoderPc,
       async (id) => ({
         processor: (await AutoProcessor.from_pretrained(id)) as unknown as ImageProcessor,
-        model: (await CLIPVisionModelWithProjection.from_pretrained(id, modelOptions)) as unknown as Model,
+        model: (await CLIPVisionModelWithProjection.from_pretrained(
+          id,
+          modelOptions(encoderPc),
+        )) as unknown as Model,
       }),
       (v) => v.model.dispose(),
     );
@@ -166,7 +189,10 @@ export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): L
       encoderPc,
       async (id) => ({
         tokenizer: (await AutoTokenizer.from_pretrained(id)) as unknown as Tokenize,
-        model: (await CLIPTextModelWithProjection.from_pretrained(id, modelOptions)) as unknown as Model,
+        model: (await CLIPTextModelWithProjection.from_pretrained(
+          id,
+          modelOptions(encoderPc),
+        )) as unknown as Model,
       }),
       (v) => v.model.dispose(),
     );
@@ -202,26 +228,21 @@ export function createJudgePorts(pack: Pack, options: JudgePortsOptions = {}): L
     const florence = lazy(
       vlmPc,
       async (id) => ({
-        processor: (await AutoProcessor.from_pretrained(id)) as unknown as VlmProcessor,
+        processor: (await AutoProcessor.from_pretrained(id)) as unknown as FlorenceProcessor<RawImage>,
         model: (await Florence2ForConditionalGeneration.from_pretrained(
           id,
-          modelOptions,
-        )) as unknown as GenerativeModel,
+          modelOptions(vlmPc),
+        )) as unknown as Disposable & FlorenceModel,
       }),
       (v) => v.model.dispose(),
     );
-    const vlm: Vlm = {
-      async ask(image, question) {
-        const { processor, model } = await florence.get();
-        const inputs = await processor(toRaw(image), question);
-        // generate() runs several sessions in turn; the whole call holds the queue.
-        const ids = await serial(() =>
-          model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false }),
-        );
-        return processor.batch_decode(ids, { skip_special_tokens: true })[0]?.trim() ?? '';
-      },
-    };
-    ports.vlm = vlm;
+    ports.vlm = florenceVlm({
+      load: () => florence.get(),
+      toImage: toRaw,
+      run: serial,
+      captionTokens: options.captionTokens ?? 64,
+      groundingTokens: options.groundingTokens ?? 32,
+    });
   }
   return ports;
 }

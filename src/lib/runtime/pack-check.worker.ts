@@ -19,10 +19,10 @@ const isOrtThread = scope.name.startsWith('em-pthread');
 
 if (!isOrtThread)
   scope.onmessage = async (e) => {
-    const { id, pack, caps, storage } = e.data;
+    const { id, pack, planInput, storage } = e.data;
     try {
       scope.postMessage({ id, type: 'runtime', runtime: configureRuntime() });
-      const checks = await checkPack(forceStorage(storage), pack, caps, (check) =>
+      const checks = await checkPack(forceStorage(storage), pack, planInput, (check) =>
         scope.postMessage({ id, type: 'graph', check }),
       );
       scope.postMessage({ id, type: 'done', checks });

@@ -3,51 +3,36 @@
  * and ORT. Only verified files (listed in the verified manifest, size and hash re-checked)
  * ever reach InferenceSession.create.
  */
-import type { Graph, Pack, TensorSpec } from '../models/manifest';
-import { packFiles, type PackFile } from '../models/pack-files';
+import type { Pack, TensorSpec } from '../models/manifest';
+import { loadGraphFiles } from '../models/open';
+import { planPack, type ComponentPlan, type GraphPlan, type PlanInput } from '../models/plan';
 import type { ModelStorage } from '../models/storage';
-import { variantFor, type Backend, type Capabilities } from '../models/variants';
-import { loadVerifiedFile } from '../models/verified';
+import type { Backend } from '../models/variants';
 import { ort } from './ort-env';
 import type { GraphCheck } from '../models/check-protocol';
 import { ModelSession } from './session';
 
 export interface GraphRef {
-  componentId: string;
-  graph: Graph;
-  file: PackFile;
-  dataFiles: PackFile[];
+  plan: ComponentPlan;
+  graph: GraphPlan;
 }
 
-/** The graphs of a pack with the variant chosen for these capabilities. */
-export function packGraphs(pack: Pack, caps: Pick<Capabilities, 'backend' | 'features'>): GraphRef[] {
-  const files = new Map(packFiles(pack).map((f) => [f.label, f]));
-  return pack.components.flatMap((c) =>
-    c.graphs.flatMap((graph) => {
-      const variant = variantFor(graph, caps);
-      const file = variant ? files.get(`${c.id}/${variant.file}`) : undefined;
-      if (!variant || !file) return [];
-      const dataFiles = variant.dataFiles.flatMap((p) => files.get(`${c.id}/${p}`) ?? []);
-      return [{ componentId: c.id, graph, file, dataFiles }];
-    }),
+/** The graphs of a pack as the plan chose them for this machine (components it can run). */
+export function packGraphs(pack: Pack, input: PlanInput): GraphRef[] {
+  return planPack(pack, input).components.flatMap((plan) =>
+    plan.unavailable ? [] : plan.graphs.map((graph) => ({ plan, graph })),
   );
 }
 
-/** Open a session for one verified graph file of a pack. The caller disposes it. */
+/** Open a session for one planned graph of a verified pack (store only). The caller disposes it. */
 export async function openPackSession(
   storage: ModelStorage,
   pack: Pack,
   ref: GraphRef,
   backend: Backend,
-  options: { rehash?: boolean } = {},
 ): Promise<ModelSession> {
-  const bytes = await loadVerifiedFile(storage, pack.id, ref.file, options);
-  const externalData = [];
-  for (const data of ref.dataFiles) {
-    const relative = data.path.slice(data.path.lastIndexOf('/') + 1);
-    externalData.push({ path: relative, data: await loadVerifiedFile(storage, pack.id, data, options) });
-  }
-  return ModelSession.create(bytes, backend, ref.file.label, externalData);
+  const files = await loadGraphFiles({ storage, origin: null, rehash: true }, pack, ref.plan, ref.graph);
+  return ModelSession.create(files.model, backend, files.label, files.externalData);
 }
 
 /** Zero-filled inputs from the contract; free dimensions become 1. New tensors on every call. */
@@ -94,26 +79,27 @@ let webgpuFailure: string | null = null;
 export async function checkPack(
   storage: ModelStorage,
   pack: Pack,
-  caps: Pick<Capabilities, 'backend' | 'features'>,
+  input: PlanInput,
   onGraph?: (check: GraphCheck) => void,
 ): Promise<GraphCheck[]> {
   const results: GraphCheck[] = [];
   let runRefused = false;
-  for (const ref of packGraphs(pack, caps)) {
+  for (const ref of packGraphs(pack, input)) {
     let session: ModelSession | null = null;
     let check: GraphCheck;
     let note = '';
     try {
-      const backend = caps.backend === 'webgpu' && webgpuFailure ? 'wasm' : caps.backend;
+      const wanted = ref.plan.device;
+      const backend = wanted === 'webgpu' && webgpuFailure ? 'wasm' : wanted;
       try {
-        session = await openPackSession(storage, pack, ref, backend, { rehash: true });
+        session = await openPackSession(storage, pack, ref, backend);
       } catch (e) {
         if (backend !== 'webgpu') throw e;
         webgpuFailure = e instanceof Error ? e.message : String(e);
         session = await openPackSession(storage, pack, ref, 'wasm');
         note = ` WebGPU refused it (${webgpuFailure}); it opened on WASM.`;
       }
-      if (caps.backend === 'webgpu' && backend === 'wasm' && !note)
+      if (wanted === 'webgpu' && backend === 'wasm' && !note)
         note = ' Opened on WASM after an earlier WebGPU failure.';
       let run: GraphCheck['run'] = null;
       let runNote = '';
@@ -124,7 +110,7 @@ export async function checkPack(
       else
         try {
           const started = performance.now();
-          const outputs = await session.run(contractFeeds(ref.graph.inputs));
+          const outputs = await session.run(contractFeeds(ref.graph.graph.inputs));
           const ms = performance.now() - started;
           const described = Object.entries(outputs).map(([name, t]) => ({
             name,
@@ -143,15 +129,15 @@ export async function checkPack(
           runNote = ` A run on placeholder inputs was refused (${firstLine(e)}); real inputs are needed.`;
         }
       check = {
-        label: ref.file.label,
+        label: `${ref.plan.component.id}/${ref.graph.open.path}`,
         ok: true,
-        message: `${ref.file.label} opened on ${session.info.backend}.${note}${runNote}`,
+        message: `${ref.plan.component.id}/${ref.graph.open.path} opened on ${session.info.backend}.${note}${runNote}`,
         session: session.info,
         run,
       };
     } catch (e) {
       check = {
-        label: ref.file.label,
+        label: `${ref.plan.component.id}/${ref.graph.open.path}`,
         ok: false,
         message: firstLine(e),
         session: session?.info ?? null,

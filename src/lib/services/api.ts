@@ -3,6 +3,7 @@
  * The UI never touches IndexedDB, workers or models: it calls these.
  */
 import type { Character, ImageRecord, Panel, Settings, Story } from '../domain';
+import type { ChangeKind, StoryLoomDB } from '../store';
 
 /** One row of the Library list (kept small: the list can hold tens of thousands). */
 export interface LibraryRow {
@@ -27,7 +28,7 @@ export interface StorageEstimate {
 
 /** Things that happen to the library from outside this call (another tab, the browser). */
 export type StorageEvent =
-  | { type: 'changed'; kind: 'character' | 'story' | 'settings'; id: string } // another tab wrote this
+  | { type: 'changed'; kind: ChangeKind; id: string } // another tab wrote this
   | { type: 'stale-tab'; message: string } // a newer version of StoryLoom opened the database: reload
   | { type: 'blocked'; message: string }; // an older tab keeps the database from upgrading
 
@@ -72,6 +73,12 @@ export interface LibraryService {
   // Settings.
   getSettings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<Settings>;
+  /** The page's one database connection (the other services read and write through it). */
+  db(): Promise<StoryLoomDB>;
+  /** Tell the other tabs that a panel's status, a panel's attempts or a story's run changed. */
+  changed(kind: 'panel' | 'attempt' | 'run', id: string): void;
+  /** Choose the model pack the studio works with (null: none); the settings form never changes it. */
+  setActivePack(packId: string | null): Promise<Settings>;
 
   // Storage.
   estimate(): Promise<StorageEstimate>;

@@ -7,12 +7,12 @@
  */
 import {
   StoryLoomError,
+  decidedByArtist,
   newId,
   userMessage,
   type Attempt,
   type Character,
   type ImageRecord,
-  type Panel,
 } from '../domain';
 import { deriveSeed, type GenerationPlan } from '../gate';
 import type { Pack } from '../models/manifest';
@@ -50,8 +50,13 @@ export type GateListener = (event: GateServiceEvent) => void;
 
 export interface StartRunInput {
   storyId: string;
-  /** Only these panels (a "regenerate this panel" run); default: every panel of the story. */
+  /**
+   * Only these panels ("Run this panel again"): the artist asks, so an accepted or overridden panel
+   * runs too. Default: every panel of the story the artist has not decided.
+   */
   panelIds?: string[];
+  /** Run the panels the artist accepted or overrode as well (their decision is lifted). */
+  includeAccepted?: boolean;
   /** Seeds of the panels derive from it; default: random. */
   baseSeed?: number;
 }
@@ -77,12 +82,12 @@ export function initialPlanFor(
 const unetOf = (packs: Pack[]) =>
   packs.flatMap((p) => p.components).find((c) => c.role === 'unet')?.scheduler;
 const hasRole = (packs: Pack[], role: string) => packs.some((p) => p.components.some((c) => c.role === role));
-const params = () =>
-  typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
 
 interface Active {
   storyId: string;
   runId: string;
+  /** What the run is drawing right now, in words, or null between attempts. */
+  drawing: string | null;
   controller: AbortController;
   paused: { since: number; release: () => void; wait: Promise<void> } | null;
   done: Promise<void>;
@@ -102,7 +107,7 @@ class GateService {
   }
 
   #db(): Promise<store.StoryLoomDB> {
-    return engineService.attemptsDb();
+    return libraryService.db();
   }
 
   /** The story this tab is running, or null. */
@@ -145,9 +150,17 @@ class GateService {
       );
     const byId = new Map(found.panels.map((p) => [p.id, p]));
     const order = found.story.panelIds.filter((id) => byId.has(id));
-    const panelIds = input.panelIds ? order.filter((id) => input.panelIds?.includes(id)) : order;
-    if (panelIds.length === 0)
+    const asked = input.panelIds ? order.filter((id) => input.panelIds?.includes(id)) : order;
+    if (asked.length === 0)
       throw new StoryLoomError('invalid-input', 'There is no panel to run: add a panel to the story first.');
+    // The artist's accept and override are final: such panels run only when the artist asks.
+    const explicit = input.panelIds !== undefined || input.includeAccepted === true;
+    const panelIds = explicit ? asked : asked.filter((id) => !decidedByArtist(byId.get(id)!));
+    if (panelIds.length === 0)
+      throw new StoryLoomError(
+        'invalid-input',
+        'You accepted or overrode every panel of this story, so there is nothing to run. Use “Run this panel again” on a panel, or include accepted panels.',
+      );
     for (const id of panelIds) {
       if ((byId.get(id)?.cast.length ?? 0) === 0)
         throw new StoryLoomError(
@@ -155,13 +168,20 @@ class GateService {
           `Panel ${order.indexOf(id) + 1} has no characters; cast at least one before running the gate.`,
         );
     }
-    const pack = engineService.pack();
-    const unet = unetOf([...engineService.overrides(), pack]);
+    // Before anything is written: a run needs an installed pack that can draw here.
+    const drawing = await engineService.drawingPacks();
+    const pack = drawing.pack;
+    const unet = unetOf([...drawing.overrides, pack]);
     if (!unet)
       throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
     const settings = await store.getSettings(db);
     const steps = Math.min(Math.max(1, settings.generation.numInferenceSteps), unet.maxSteps);
     const baseSeed = (input.baseSeed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    if (explicit)
+      await store.reopenPanels(
+        db,
+        panelIds.filter((id) => decidedByArtist(byId.get(id)!)),
+      );
     const now = Date.now();
     const run = await store.saveRun(db, {
       schemaVersion: store.GATE_RUN_SCHEMA_VERSION,
@@ -254,10 +274,17 @@ class GateService {
   }
 
   #launch(run: GateRun): void {
+    // A manual Generate asks what the run is drawing: it waits for that attempt, never for a pause.
+    engineService.setRunReporter(() => {
+      const a = this.#active;
+      if (!a || a.paused || !a.drawing) return null;
+      return a.drawing;
+    });
     const controller = new AbortController();
     const active: Active = {
       storyId: run.storyId,
       runId: run.runId,
+      drawing: null,
       controller,
       paused: null,
       done: Promise.resolve(),
@@ -348,14 +375,12 @@ class GateService {
         const c = await libraryService.getCharacter(m.characterId);
         if (c) characters.set(c.id, c);
       }
-    const pack = engineService.pack();
-    const overrides = engineService.overrides();
+    const { pack, overrides } = await engineService.drawingPacks();
     const packs = [...overrides, pack];
     const unet = unetOf(packs);
     if (!unet)
       throw new StoryLoomError('invalid-input', `${pack.title} has no UNet with scheduler settings.`);
     const settings = await store.getSettings(db);
-    const delay = Number(params().get('engineStepDelay') ?? 0);
     const encoder = hasRole(packs, 'vae-encoder');
     return {
       runId: run.runId,
@@ -370,7 +395,6 @@ class GateService {
       budget: { ...settings.budget },
       capabilities: { localEdit: encoder, referenceGuided: encoder },
       editStrength: GATE_EDIT_STRENGTH,
-      ...(delay > 0 ? { stepDelayMs: delay } : {}),
     };
   }
 
@@ -390,7 +414,7 @@ class GateService {
           base,
           persisted: all.filter((a) => a.index >= base),
           judge,
-          figures: await this.#figures(panel),
+          figures: await engineService.figures(panel),
         };
       },
       image: (imageId) => this.image(imageId),
@@ -412,33 +436,31 @@ class GateService {
             : undefined;
         // Resolves after the commit: the worker starts the next attempt only then.
         const saved = await store.saveAttempt(db, { ...attempt, createdAt }, image);
+        libraryService.changed('attempt', saved.panelId);
         this.#emit({ type: 'saved', attempt: saved });
       },
       panelDone: async (result) => {
         const db = await this.#db();
         const { run } = await store.finishRunPanel(db, storyId, runId, result);
+        libraryService.changed('panel', result.panelId);
+        libraryService.changed('run', storyId);
         this.#emit({ type: 'run', run });
       },
       barrier: async () => {
+        // An attempt boundary: a pause holds here, and so does a manual attempt being drawn.
+        const held = performance.now();
         const p = active.paused;
-        if (!p) return 0;
-        await p.wait;
-        return performance.now() - p.since;
+        if (p) await p.wait;
+        await engineService.manualTurn();
+        return performance.now() - held;
       },
-      event: (e) => this.#emit(e),
+      event: (e) => {
+        if (e.type === 'attempt')
+          active.drawing = `its current attempt (attempt ${e.attempt + 1} of a panel)`;
+        else if (e.type === 'judged') active.drawing = null;
+        this.#emit(e);
+      },
     };
-  }
-
-  async #figures(panel: Panel): Promise<GatePanelContext['figures']> {
-    const figures: GatePanelContext['figures'] = [];
-    for (const m of panel.cast) {
-      const c = await libraryService.getCharacter(m.characterId);
-      const template = c?.templates[0];
-      if (!template) continue;
-      const image = await libraryService.getImage(template.imageId);
-      if (image) figures.push({ characterId: m.characterId, box: { ...m.region }, image: image.blob });
-    }
-    return figures;
   }
 }
 

@@ -67,8 +67,6 @@ export async function judgeSpecFor(
     if (image)
       earlier.push({ attemptId: c.attemptId, characterId: c.characterId, box: c.box, image: image.blob });
   }
-  const device =
-    typeof location !== 'undefined' ? new URLSearchParams(location.search).get('judgeDevice') : null;
   return {
     pack,
     panel: { cast: panel.cast, scene: panel.scene, composition: panel.composition },
@@ -76,7 +74,6 @@ export async function judgeSpecFor(
     templates,
     earlier,
     thresholds: { ...settings.thresholds },
-    ...(device === 'webgpu' || device === 'wasm' ? { device } : {}),
   };
 }
 
@@ -114,15 +111,9 @@ export const withProposals = (
 ): Record<string, number> => applyProposals(overrides, proposals);
 
 class JudgeService {
-  #db: Promise<store.StoryLoomDB> | null = null;
-
+  /** The page's one database connection (the library service owns it). */
   #connection(): Promise<store.StoryLoomDB> {
-    this.#db ??= store.openStoryLoomDB(store.DB.name, {
-      onStale: () => (this.#db = null),
-      onTerminated: () => (this.#db = null),
-    });
-    this.#db.catch(() => (this.#db = null));
-    return this.#db;
+    return libraryService.db();
   }
 
   /** A panel's attempts in the order they were made, with their reports. */
@@ -148,7 +139,13 @@ class JudgeService {
         'invalid-input',
         'This attempt has no judge report to decide on; judge it first.',
       );
-    return store.recordDecision(db, attemptId, withDecision(attempt.report, decision, Date.now()));
+    const result = await store.recordDecision(
+      db,
+      attemptId,
+      withDecision(attempt.report, decision, Date.now()),
+    );
+    libraryService.changed('panel', attempt.panelId);
+    return result;
   }
 
   /** Propose thresholds from every decided report in the library. */

@@ -56,6 +56,19 @@ export class LibraryServiceImpl implements LibraryService {
 
   // ---------------------------------------------------------------- connection
 
+  /**
+   * The page's one connection to the database (tldraw's LocalIndexedDb: one owner). The engine,
+   * gate and judge services read and write through it; nothing else opens the database.
+   */
+  db(): Promise<StoryLoomDB> {
+    return this.#connection();
+  }
+
+  /** Tell the other tabs that a record changed (the gate, the judge and attempts call it after a commit). */
+  changed(kind: 'panel' | 'attempt' | 'run', id: string): void {
+    this.#channel?.post(kind, id);
+  }
+
   async open(): Promise<void> {
     await this.#connection();
   }
@@ -174,6 +187,13 @@ export class LibraryServiceImpl implements LibraryService {
     return saved;
   }
 
+  /** The pack the studio draws, judges and plans with (the Models view chooses it). */
+  async setActivePack(packId: string | null): Promise<Settings> {
+    const saved = await store.setActivePack(await this.#connection(), packId);
+    this.#channel?.post('settings', saved.id);
+    return saved;
+  }
+
   // ---------------------------------------------------------------- storage
 
   async estimate(): Promise<StorageEstimate> {
@@ -247,11 +267,11 @@ export class LibraryServiceImpl implements LibraryService {
   async #onRemoteChange(message: ChangeMessage): Promise<void> {
     const kind = message.kind;
     try {
-      if (kind !== 'settings') await this.#refreshRow(kind, message.id);
+      if (kind === 'character' || kind === 'story') await this.#refreshRow(kind, message.id);
     } catch (e) {
       // A newer StoryLoom rewrote it: this tab cannot show it any more (opening it explains why).
       // Any other failure leaves the row as it was; the listener's own reload will surface it.
-      if (kind !== 'settings' && (e as { code?: string }).code === 'schema-too-new')
+      if ((kind === 'character' || kind === 'story') && (e as { code?: string }).code === 'schema-too-new')
         this.#index[kind].remove(message.id);
     }
     this.#emit(message);

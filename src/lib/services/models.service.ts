@@ -1,17 +1,23 @@
 /**
- * The façade the UI calls for model packs: list, probe, download / pause / resume, delete,
- * import a folder, and "check the pack" (real ORT sessions in the runtime's worker).
+ * The façade the UI calls for model packs: list, probe, install (download, widen where the GPU
+ * needs it) / pause / resume, delete, import a folder, "check the pack", and which pack is active.
+ * It owns the one variant decision for this page (plan.ts, fed with the probe and the injected
+ * configuration), so the downloader, the engine and the judge all get the same answer.
  * The UI never touches storage, fetch or ORT itself.
  */
+import * as Comlink from 'comlink';
+import type { StudioConfig } from '../config';
+import { createStudioConfig } from '../config/studio-config';
+import { StoryLoomError } from '../domain';
 import {
   entriesFromDirectory,
+  everyPack,
   importFolder,
   knownPacks,
   modelStorage,
   PackDownloader,
   packFiles,
   probeCapabilities,
-  type Backend,
   type Capabilities,
   type CheckReply,
   type CheckRequest,
@@ -22,7 +28,21 @@ import {
   type PackSnapshot,
   type RuntimeInfo,
 } from '../models';
-import type { Pack } from '../models/manifest';
+import { deriveWidened, type Widener } from '../models/derive';
+import { validatePack, type Device, type Feature, type Pack } from '../models/manifest';
+import {
+  downloadBytes,
+  featureBlocker,
+  INSTALL_FEATURES,
+  openedBytes,
+  planPack,
+  preferredDevices,
+  type ComponentPlan,
+  type PackPlan,
+  type PlanInput,
+} from '../models/plan';
+import type { WidenWorkerApi } from '../models/widen.worker';
+import { libraryService } from './library.service';
 
 export { formatBytes, formatDuration, formatRate, fraction } from '../models';
 export type {
@@ -39,16 +59,39 @@ export type {
   TransferFigures,
   TransferNote,
 } from '../models';
-import { packBytes } from '../models/manifest';
+
+/** One component as the first-run path explains it. */
+export interface ComponentSummary {
+  id: string;
+  title: string;
+  feature: Feature;
+  /** What the artist gets from it, in a sentence. */
+  purpose: string;
+  optional: boolean;
+  device: Device;
+  /** e.g. "fp16", "fp32 (widened from fp16 at install: this GPU has no shader-f16)". */
+  precision: string;
+  downloadBytes: number;
+  /** Bytes its sessions hold once open (widened weights count double). */
+  residentBytes: number;
+  licence: { id: string; url: string; note: string | null };
+  /** Why it cannot run on this machine, or null. */
+  unavailable: string | null;
+}
 
 export interface PackSummary {
   id: string;
   title: string;
   description: string;
   test: boolean;
-  /** Bytes this machine downloads (chosen variants only). */
+  /** Bytes this machine downloads for an install (chosen variants only, planner excluded). */
   bytes: number;
   fileCount: number;
+  components: ComponentSummary[];
+  /** Why this pack cannot draw on this machine, or null. */
+  cannotDraw: string | null;
+  /** Drawing goes through fp32 copies widened at install (no shader-f16 on this GPU). */
+  widens: boolean;
 }
 
 export interface CheckResult {
@@ -58,54 +101,164 @@ export interface CheckResult {
   message: string;
 }
 
+/** What Generate and Run need: the active pack, ready on this machine. */
+export interface UsablePack {
+  pack: Pack;
+  plan: PackPlan;
+  /** The plan input, for the workers (they plan again from it and open the same files). */
+  planInput: PlanInput;
+  /** Test packs served by our own origin may be read from there (the test hooks allow it). */
+  servedFromOrigin: boolean;
+}
+
+const PURPOSE: Record<string, string> = {
+  'text-encoder': 'Turns the panel’s words into what the image model understands.',
+  unet: 'Draws the picture, step by step, from noise.',
+  'vae-decoder': 'Turns the drawing into pixels.',
+  'vae-encoder': 'Reads a picture back in, for reference-guided drawing and local edits.',
+  'preview-decoder': 'Shows a quick preview while a panel is drawn (optional).',
+  detector: 'Finds and counts the characters in a panel, for the quality check.',
+  'image-text-encoder': 'Compares each character with their template, and checks pose and expression.',
+  'vlm-judge': 'Answers the checklist questions about each panel (optional).',
+  'planner-llm': 'Writes a story plan from a premise (downloaded the first time you plan).',
+};
+
+/** The sentence that Generate and Run show when no usable pack is there (the UI links to Models). */
+export class NeedsModelsError extends StoryLoomError {
+  constructor(message: string) {
+    super('needs-models', message);
+  }
+}
+
+/** The widener in its own worker (the page stays responsive while gigabytes are converted). */
+const workerWidener: Widener = async (source, sourcePath, options) => {
+  const worker = new Worker(new URL('../models/widen.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'widen',
+  });
+  const api = Comlink.wrap<WidenWorkerApi>(worker);
+  const onAbort = () => void api.cancel();
+  options.signal?.addEventListener('abort', onAbort);
+  try {
+    return await api.widen(
+      source,
+      sourcePath,
+      Comlink.proxy({
+        openData: async (name: string) => Comlink.proxy(await options.openData(name)),
+        progress: (read: number, total: number) => options.onProgress?.(read, total),
+      }),
+    );
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    api[Comlink.releaseProxy]();
+    worker.terminate();
+  }
+};
+
 class ModelsService {
+  #config: StudioConfig = createStudioConfig();
   #packs: Pack[] | null = null;
   #caps: Promise<Capabilities> | null = null;
   #downloaders = new Map<string, PackDownloader>();
   #progress = new Set<(e: ModelProgress) => void>();
+  #widener: Widener = workerWidener;
 
-  packs(): Pack[] {
-    this.#packs ??= knownPacks();
+  /** The composition root injects the configuration once, before anything is shown. */
+  configure(config: StudioConfig, options: { widener?: Widener } = {}): void {
+    this.#config = config;
+    if (options.widener) this.#widener = options.widener;
+    this.#caps = null;
+    this.#packs = null;
+    this.#downloaders.clear();
+  }
+
+  get config(): StudioConfig {
+    return this.#config;
+  }
+
+  /** Every pack this build knows, test packs included (a test hook may replace one by id). */
+  allPacks(): Pack[] {
+    if (!this.#packs) {
+      const replaced = this.#config.hooks.packs.map((json) => validatePack(json));
+      this.#packs = knownPacks().map((p) => replaced.find((r) => r.id === p.id) ?? p);
+    }
     return this.#packs;
   }
 
-  #pack(packId: string): Pack {
-    const pack = this.packs().find((p) => p.id === packId);
-    if (!pack) throw new Error(`There is no model pack "${packId}".`);
+  pack(packId: string): Pack {
+    const pack =
+      this.allPacks().find((p) => p.id === packId) ?? everyPack().find((p) => p.test && p.id === packId);
+    if (!pack) throw new StoryLoomError('not-found', `There is no model pack "${packId}".`);
     return pack;
   }
 
-  /** Probe once per page: WebGPU adapter or WASM fallback. `?backend=wasm` in the URL forces WASM. */
+  /** The packs offered to the artist: real ones; test packs only behind the developer switch. */
+  async packs(): Promise<Pack[]> {
+    const settings = await libraryService.getSettings();
+    const allowTest = this.#config.testPacksAllowed(settings.models.developerTestPacks);
+    return this.allPacks().filter((p) => !p.test || allowTest);
+  }
+
+  /** Probe once per page: WebGPU adapter or WASM fallback (a test hook may force WASM). */
   probe(): Promise<Capabilities> {
-    const forced =
-      typeof location !== 'undefined' ? new URLSearchParams(location.search).get('backend') : null;
-    this.#caps ??= probeCapabilities(forced === 'wasm' ? ('wasm' satisfies Backend) : undefined);
+    this.#caps ??= probeCapabilities(this.#config.preferBackend);
     return this.#caps;
   }
 
+  /** The plan input of this page: capabilities and where the judge runs. */
+  async planInput(features: readonly Feature[] = INSTALL_FEATURES): Promise<PlanInput> {
+    const probed = await this.probe();
+    const caps = { backend: probed.backend, features: [...probed.features] };
+    const judge = this.#config.judgeDevice;
+    return {
+      caps,
+      devices: judge ? { judge } : preferredDevices(caps),
+      features: [...features],
+    };
+  }
+
+  async plan(packId: string, features: readonly Feature[] = INSTALL_FEATURES): Promise<PackPlan> {
+    return planPack(this.pack(packId), await this.planInput(features));
+  }
+
   async summaries(): Promise<PackSummary[]> {
-    const caps = await this.probe();
-    const features = caps.backend === 'webgpu' ? caps.features : [];
-    return this.packs().map((p) => ({
-      id: p.id,
-      title: p.title,
-      description: p.description,
-      test: p.test,
-      bytes: packBytes(p, features),
-      fileCount: packFiles(p, caps).length,
-    }));
+    const packs = await this.packs();
+    const all = await this.planInput([...INSTALL_FEATURES, 'plan']);
+    return packs.map((p) => {
+      const install = planPack(p, { ...all, features: INSTALL_FEATURES });
+      const everything = planPack(p, all);
+      return {
+        id: p.id,
+        title: p.title,
+        description: p.description,
+        test: p.test,
+        bytes: downloadBytes(install),
+        fileCount: packFiles(p, install).length,
+        components: everything.components.map((cp) => summarise(cp)),
+        cannotDraw: featureBlocker(p, install, 'draw'),
+        widens: install.components.some((cp) => cp.graphs.some((g) => g.variant.derive)),
+      };
+    });
   }
 
   async #downloader(packId: string): Promise<PackDownloader> {
     const existing = this.#downloaders.get(packId);
     if (existing) return existing;
-    const pack = this.#pack(packId);
-    const caps = await this.probe();
+    const pack = this.pack(packId);
+    const plan = await this.plan(packId);
     const created = this.#downloaders.get(packId);
     if (created) return created;
-    const downloader = new PackDownloader(pack, packFiles(pack, caps), {
-      storage: modelStorage(),
+    const storage = modelStorage();
+    const downloader = new PackDownloader(pack, packFiles(pack, plan), {
+      storage,
       concurrency: 3,
+      prepare: async (file, { signal, onProgress }) => {
+        await deriveWidened(storage, pack.id, file, {
+          widen: this.#widener,
+          signal,
+          onProgress: (done) => onProgress(done),
+        });
+      },
     });
     downloader.onProgress((e) => this.#progress.forEach((l) => l(e)));
     this.#downloaders.set(packId, downloader);
@@ -131,6 +284,16 @@ class ModelsService {
     return (await this.#downloader(packId)).start();
   }
 
+  /** Install a pack and, when none is active yet (or it is the active one), make it active. */
+  async install(packId: string): Promise<PackSnapshot> {
+    const snapshot = await this.download(packId);
+    if (snapshot.status.kind === 'verified') {
+      const settings = await libraryService.getSettings();
+      if (!settings.models.activePackId) await libraryService.setActivePack(packId);
+    }
+    return snapshot;
+  }
+
   async pause(packId: string): Promise<void> {
     (await this.#downloader(packId)).pause();
   }
@@ -144,6 +307,8 @@ class ModelsService {
     await modelStorage().deleteFolder(packId);
     downloader.reset();
     await downloader.scan();
+    const settings = await libraryService.getSettings();
+    if (settings.models.activePackId === packId) await libraryService.setActivePack(null);
   }
 
   usage(packId: string): Promise<number> {
@@ -151,25 +316,89 @@ class ModelsService {
   }
 
   async importFolder(packId: string, entries: FolderEntry[]): Promise<ImportReport> {
-    const pack = this.#pack(packId);
-    const caps = await this.probe();
+    const pack = this.pack(packId);
+    const plan = await this.plan(packId);
     const downloader = await this.#downloader(packId);
     if (downloader.running)
-      throw new Error('A download of this pack is running: pause it before importing a folder.');
+      throw new StoryLoomError(
+        'invalid-input',
+        'A download of this pack is running: pause it before importing a folder.',
+      );
     const report = await importFolder(
       modelStorage(),
       pack.id,
       pack.title,
-      packFiles(pack, caps),
+      packFiles(pack, plan),
       packFiles(pack),
       entries,
     );
-    await downloader.scan();
+    const snapshot = await downloader.scan();
+    // Imported fp16 sources still need widening on this GPU: that is the rest of the install.
+    if (snapshot.files.some((f) => f.prepares && f.state.kind !== 'verified')) await downloader.start();
     return report;
   }
 
   async importDirectory(packId: string, dir: FileSystemDirectoryHandle): Promise<ImportReport> {
     return this.importFolder(packId, await entriesFromDirectory(dir));
+  }
+
+  // ------------------------------------------------------------------ the active pack
+
+  async activePackId(): Promise<string | null> {
+    const hooked = this.#config.hooks.activePack;
+    if (hooked) return hooked;
+    return (await libraryService.getSettings()).models.activePackId;
+  }
+
+  /**
+   * The size panels are drawn at: the UNet's native size in the active pack (or the test hooks'
+   * UNet pack). Null when no pack is chosen or it has no UNet.
+   */
+  async drawingSize(): Promise<{ width: number; height: number } | null> {
+    const id = await this.activePackId();
+    if (!id) return null;
+    for (const packId of [this.#config.hooks.unetPack, id]) {
+      if (!packId) continue;
+      const found = this.allPacks().find((p) => p.id === packId) ?? everyPack().find((p) => p.id === packId);
+      const unet = found?.components.find((c) => c.role === 'unet' && c.scheduler)?.scheduler;
+      if (unet) return { width: unet.width, height: unet.height };
+    }
+    return null;
+  }
+
+  async setActivePack(packId: string | null): Promise<void> {
+    if (packId !== null) this.pack(packId);
+    await libraryService.setActivePack(packId);
+  }
+
+  /**
+   * The active pack, ready for `feature` on this machine — or a NeedsModelsError whose sentence says
+   * what is missing (the UI adds the link to Models). Never a silent fallback to a test pack.
+   */
+  async usablePack(feature: Feature = 'draw'): Promise<UsablePack> {
+    const id = await this.activePackId();
+    if (!id)
+      throw new NeedsModelsError('No model pack is installed yet: install one in Models to draw panels.');
+    const pack = this.allPacks().find((p) => p.id === id);
+    if (!pack) throw new NeedsModelsError(`The chosen model pack "${id}" is not known to this version.`);
+    const servedFromOrigin = pack.test && !!pack.localRoot && this.#config.hooks.servedTestPacks;
+    const planInput = await this.planInput([
+      ...INSTALL_FEATURES,
+      ...(feature === 'plan' ? ['plan' as const] : []),
+    ]);
+    const plan = planPack(pack, planInput);
+    const blocker = featureBlocker(pack, plan, feature);
+    if (blocker) throw new NeedsModelsError(`${pack.title} cannot run here: ${blocker}`);
+    if (!servedFromOrigin) {
+      const snapshot = await this.scan(pack.id);
+      if (snapshot.status.kind !== 'verified') {
+        const missing = snapshot.files.filter((f) => !f.optional && f.state.kind !== 'verified').length;
+        throw new NeedsModelsError(
+          `${pack.title} is not fully installed (${missing} of ${snapshot.files.length} files missing): finish the install in Models.`,
+        );
+      }
+    }
+    return { pack, plan, planInput, servedFromOrigin };
   }
 
   #checkWorker: Worker | null = null;
@@ -187,10 +416,10 @@ class ModelsService {
     return this.#checkWorker;
   }
 
-  /** Open every chosen graph of a verified pack in a real ORT session (in the runtime's worker). */
+  /** Open every planned graph of a verified pack in a real ORT session (in the runtime's worker). */
   async check(packId: string, onGraph?: (check: GraphCheck) => void): Promise<CheckResult> {
-    const pack = this.#pack(packId);
-    const caps = await this.probe();
+    const pack = this.pack(packId);
+    const planInput = await this.planInput();
     const worker = this.#worker();
     const id = ++this.#checkId;
     let runtime: RuntimeInfo | null = null;
@@ -206,11 +435,10 @@ class ModelsService {
         };
         worker.onerror = (e) =>
           reject(new Error(`The runtime worker failed: ${e.message || 'it could not start'}`));
-        const request: CheckRequest = { id, pack, caps, storage: modelStorage().kind };
+        const request: CheckRequest = { id, pack, planInput, storage: modelStorage().kind };
         worker.postMessage(request);
       });
       const failed = checks.filter((c) => !c.ok);
-      const backend = caps.backend === 'webgpu' ? 'WebGPU' : 'WASM';
       return {
         runtime,
         checks,
@@ -219,7 +447,7 @@ class ModelsService {
           checks.length === 0
             ? `${pack.title} has no ONNX graphs to check.`
             : failed.length === 0
-              ? `All ${checks.length} graphs of ${pack.title} opened in ONNX Runtime from stored bytes (${backend} chosen).`
+              ? `All ${checks.length} graphs of ${pack.title} opened in ONNX Runtime from stored bytes.`
               : `${failed.length} of ${checks.length} graphs failed: ${failed.map((f) => f.message).join(' ')}`,
       };
     } catch (error) {
@@ -229,6 +457,31 @@ class ModelsService {
       throw error;
     }
   }
+}
+
+function summarise(cp: ComponentPlan): ComponentSummary {
+  const c = cp.component;
+  const g = cp.graphs[0];
+  const dtype = g?.variant.dtype ?? '—';
+  const precision = !g
+    ? 'not available here'
+    : g.variant.derive === 'widen-fp16'
+      ? `fp32, widened from fp16 once at install (this GPU has no shader-f16)`
+      : dtype;
+  const bytes = cp.download.reduce((s, p) => s + (c.files.find((f) => f.path === p)?.bytes ?? 0), 0);
+  return {
+    id: c.id,
+    title: c.title,
+    feature: cp.feature,
+    purpose: PURPOSE[c.role] ?? c.title,
+    optional: c.optional,
+    device: cp.device,
+    precision,
+    downloadBytes: bytes,
+    residentBytes: openedBytes(cp),
+    licence: { id: c.licence.id, url: c.licence.url, note: c.licence.note ?? null },
+    unavailable: cp.unavailable,
+  };
 }
 
 export const modelsService = new ModelsService();

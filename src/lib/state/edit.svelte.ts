@@ -1,8 +1,13 @@
-import { editRegion, type MaskSpec } from '../services/consistency.service';
+import { run } from './run.svelte';
+import { engineService } from '../services/engine.service';
+import type { MaskSpec } from '../services/engine.service';
 import { userMessage } from '../domain';
 import type { Panel, Story } from '../domain';
 
 export interface EditPicture {
+  /** The attempt this picture is: an edit always repaints the attempt the artist chose. */
+  attemptId: string;
+  attemptIndex: number;
   imageId: string;
   url: string;
   width: number;
@@ -140,18 +145,20 @@ class EditState {
     const controller = new AbortController();
     this.#controller = controller;
     try {
-      const result = await editRegion(
+      const target = this.#target;
+      const expression = this.#expression;
+      const result = await engineService.attempt(
         {
           story: $state.snapshot(story) as Story,
           panel: $state.snapshot(panel) as Panel,
-          baseImageId: base.imageId,
-          mask: this.#mask,
-          conditioning: {
-            characterId: this.#target || null,
-            ...(this.#expression ? { expression: this.#expression } : {}),
-          },
           seed: this.#seed,
-          strength: this.#strength,
+          edit: {
+            attemptId: base.attemptId,
+            mask: this.#mask,
+            strength: this.#strength,
+            ...(target && expression ? { expression: { characterId: target, expression } } : {}),
+          },
+          preview: 'none',
         },
         {
           signal: controller.signal,
@@ -167,6 +174,8 @@ class EditState {
       this.#owned.push(url);
       this.#before = base.url;
       const after: EditPicture = {
+        attemptId: result.attempt.id,
+        attemptIndex: result.attempt.index,
         imageId: result.attempt.imageId ?? '',
         url,
         width: result.attempt.parameters.width,
@@ -176,17 +185,23 @@ class EditState {
       // The next edit continues from the edited picture.
       this.#base = after;
       this.#mask = { box: null, brush: null };
+      const editFacts = result.facts.edit;
       this.#facts = {
         attemptId: result.attempt.id,
-        crop: result.crop,
-        feather: result.feather,
-        supportPixels: result.supportPixels,
-        totalMs: result.timings.totalMs,
-        generateMs: result.timings.generateMs,
-        ortMs: result.timings.ortMs,
-        backend: result.backend,
+        crop: editFacts?.crop ?? { x: 0, y: 0, width: 0, height: 0 },
+        feather: editFacts?.feather ?? 0,
+        supportPixels: editFacts?.supportPixels ?? 0,
+        totalMs: result.attempt.timings.totalMs ?? 0,
+        generateMs: result.attempt.timings.generateMs ?? 0,
+        ortMs: result.attempt.timings.ortMs ?? 0,
+        backend: result.facts.backend,
       };
-      this.#status = `Edit saved as attempt ${result.attempt.index + 1} (seed ${result.attempt.seed}).`;
+      const verdict = result.attempt.report?.verdict;
+      this.#status = `Edit of attempt ${base.attemptIndex + 1} saved as attempt ${result.attempt.index + 1} (seed ${result.attempt.seed})${
+        verdict ? `; the judge says ${verdict === 'pass' ? 'it passes' : 'it fails'}` : ''
+      }.`;
+      if (result.judgeError) this.#error = `The judge could not check this edit: ${result.judgeError}`;
+      run.remoteChange('attempt', result.attempt.panelId);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'cancelled' || code === 'stopped') this.#status = userMessage(e);

@@ -1,6 +1,7 @@
+import { run } from './run.svelte';
 import { engineService, type WorkerProgress } from '../services/engine.service';
-import { userMessage } from '../domain';
-import type { Panel, Story } from '../domain';
+import { needsModels, userMessage } from '../domain';
+import type { Panel, Progress, Story } from '../domain';
 
 export interface PreviewImage {
   width: number;
@@ -36,7 +37,10 @@ class GenerateState {
   #preview = $state.raw<PreviewImage | null>(null);
   #imageUrl = $state<string | null>(null);
   #error = $state<string | null>(null);
+  #needsModels = $state(false);
   #status = $state<string | null>(null);
+  #waiting = $state<string | null>(null);
+  #progress = $state.raw<Progress>({ status: 'load', component: 'models', index: 0, total: 1 });
   #last = $state.raw<LastRun | null>(null);
   #panelId = $state<string | null>(null);
   #controller: AbortController | null = null;
@@ -75,8 +79,20 @@ class GenerateState {
   get error(): string | null {
     return this.#error;
   }
+  /** The error says a model pack must be installed first (the panel links to Models). */
+  get needsModels(): boolean {
+    return this.#needsModels;
+  }
   get status(): string | null {
     return this.#status;
+  }
+  /** The last progress event of the attempt under way (one member of the studio's union). */
+  get progress(): Progress {
+    return this.#progress;
+  }
+  /** What this Generate waits for (the run's current attempt), or null. */
+  get waiting(): string | null {
+    return this.#waiting;
   }
   get last(): LastRun | null {
     return this.#last;
@@ -91,6 +107,7 @@ class GenerateState {
   }
 
   #onProgress = (e: WorkerProgress): void => {
+    this.#progress = e;
     if (e.status === 'load') this.#phase = 'loading';
     else if (e.status === 'judge') this.#phase = 'judging';
     else {
@@ -109,9 +126,11 @@ class GenerateState {
     }
     this.#running = true;
     this.#phase = 'loading';
+    this.#progress = { status: 'load', component: 'models', index: 0, total: 1 };
     this.#step = 0;
     this.#total = 0;
     this.#error = null;
+    this.#needsModels = false;
     this.#status = null;
     this.#preview = null;
     this.#panelId = panel.id;
@@ -119,14 +138,18 @@ class GenerateState {
     this.#controller = controller;
     const seed = this.#seed;
     try {
-      const result = await engineService.generatePanel(
+      const result = await engineService.attempt(
         {
           story: $state.snapshot(story) as Story,
           panel: $state.snapshot(panel) as Panel,
           seed,
           referenceStrength: this.#referenceStrength,
         },
-        { signal: controller.signal, onProgress: this.#onProgress },
+        {
+          signal: controller.signal,
+          onProgress: this.#onProgress,
+          onWait: (waiting) => (this.#waiting = waiting),
+        },
       );
       this.#phase = 'saving';
       if (this.#imageUrl) URL.revokeObjectURL(this.#imageUrl);
@@ -136,20 +159,25 @@ class GenerateState {
         imageId: result.attempt.imageId,
         index: result.attempt.index,
         seed: result.attempt.seed,
-        backend: result.backend,
-        encoderRuns: result.encoderRuns,
-        encoderHits: result.encoderHits,
-        latentReadbacks: result.readbacks.latent,
-        totalMs: result.attempt.timings.totalMs ?? 0,
+        backend: result.facts.backend,
+        encoderRuns: result.facts.encoderRuns,
+        encoderHits: result.facts.encoderHits,
+        latentReadbacks: result.facts.readbacks.latent,
+        // Drawing alone: the judge's time is the attempt's judgeMs.
+        totalMs: result.attempt.timings.generateMs ?? 0,
         ortMs: result.attempt.timings.ortMs ?? 0,
-        ortRuns: result.ortRuns,
+        ortRuns: result.facts.ortRuns,
       };
       this.#status = `Attempt ${result.attempt.index + 1} saved (seed ${seed}).`;
+      run.remoteChange('attempt', result.attempt.panelId);
       if (result.judgeError) this.#error = `The judge could not check this panel: ${result.judgeError}`;
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'cancelled' || code === 'stopped') this.#status = userMessage(e);
-      else this.#error = userMessage(e);
+      else {
+        this.#error = userMessage(e);
+        this.#needsModels = needsModels(e);
+      }
     } finally {
       this.#running = false;
       this.#phase = 'idle';

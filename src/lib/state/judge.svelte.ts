@@ -7,6 +7,7 @@ import {
   type Decision,
   type ThresholdRow,
 } from '../services/judge.service';
+import { run } from './run.svelte';
 import { userMessage } from '../domain';
 import type { Attempt, JudgeReport, Panel } from '../domain';
 import { settings } from './settings.svelte';
@@ -104,7 +105,8 @@ class JudgeState {
         panel.acceptedAttemptId = result.panel.acceptedAttemptId;
         panel.status = result.panel.status;
       }
-      const said = { accept: 'Accepted', reject: 'Rejected', override: 'Kept despite the judge' }[decision];
+      run.remoteChange('panel', attempt.panelId);
+      const said = { accept: 'Accepted', reject: 'Rejected', override: 'Overridden' }[decision];
       this.#status = `${said}: attempt ${attempt.index + 1}.`;
     } catch (e) {
       this.#error = userMessage(e);

@@ -1,4 +1,5 @@
 import { userMessage } from '../domain';
+import { studio } from './studio.svelte';
 import {
   modelsService,
   type Capabilities,
@@ -43,7 +44,7 @@ class ModelsState {
   #rows = $state<PackRow[]>([]);
   #loading = $state(false);
   #error = $state<string | null>(null);
-  #loaded = false;
+  #activePackId = $state<string | null>(null);
   #unsubscribe: (() => void)[] = [];
 
   get caps(): Capabilities | null {
@@ -58,31 +59,42 @@ class ModelsState {
   get error(): string | null {
     return this.#error;
   }
+  /** The pack the studio draws, judges and plans with, or null (nothing installed yet). */
+  get activePackId(): string | null {
+    return this.#activePackId;
+  }
 
   #row(packId: string): PackRow | undefined {
     return this.#rows.find((r) => r.summary.id === packId);
   }
 
+  /** Load the packs on offer (again when the developer switch changed which are shown). */
   async load(): Promise<void> {
-    if (this.#loaded || this.#loading) return;
+    if (this.#loading) return;
     this.#loading = true;
     try {
       this.#caps = await modelsService.probe();
+      this.#activePackId = await modelsService.activePackId();
       const summaries = await modelsService.summaries();
-      this.#rows = summaries.map((summary) => ({
-        summary,
-        snapshot: null,
-        usage: 0,
-        message: null,
-        messageKind: 'info',
-        checking: false,
-        checks: [],
-        checkMessage: null,
-        checkOk: null,
-        runtime: null,
-        importing: false,
-      }));
+      const kept = new Map(this.#rows.map((r) => [r.summary.id, r]));
+      this.#rows = summaries.map(
+        (summary) =>
+          kept.get(summary.id) ?? {
+            summary,
+            snapshot: null,
+            usage: 0,
+            message: null,
+            messageKind: 'info',
+            checking: false,
+            checks: [],
+            checkMessage: null,
+            checkOk: null,
+            runtime: null,
+            importing: false,
+          },
+      );
       for (const summary of summaries) {
+        if (kept.has(summary.id)) continue;
         this.#unsubscribe.push(
           await modelsService.onChange(summary.id, (snapshot) => {
             const row = this.#row(summary.id);
@@ -92,7 +104,6 @@ class ModelsState {
         await modelsService.scan(summary.id);
         await this.#refreshUsage(summary.id);
       }
-      this.#loaded = true;
     } catch (e) {
       this.#error = userMessage(e);
     } finally {
@@ -112,18 +123,44 @@ class ModelsState {
     row.messageKind = kind;
   }
 
+  /** Install (download, verify, widen where needed); the first installed pack becomes the active one. */
   async download(packId: string): Promise<void> {
     this.#say(packId, null);
     try {
-      const snapshot = await modelsService.download(packId);
-      const problems = snapshot.faults.map((f) => f.message);
-      if (problems.length) this.#say(packId, problems.join(' '), 'error');
-      else if (snapshot.status.kind === 'verified')
-        this.#say(packId, 'Every file is downloaded and verified (size and SHA-256).');
+      const snapshot = await modelsService.install(packId);
+      this.#activePackId = await modelsService.activePackId();
+      void studio.checkPack();
+      const status = snapshot.status;
+      // One sentence for the whole pack: the faults of many files would bury the one that matters.
+      const required = snapshot.faults.filter(
+        (f) => !snapshot.files.find((x) => x.label === f.label)?.optional,
+      );
+      if (status.kind === 'verified') {
+        const note = status.missing.length
+          ? ` Left out, because the Hub does not have ${status.missing.length === 1 ? 'it' : 'them'}: ${status.missing.join(', ')}.`
+          : '';
+        const active = this.#activePackId === packId ? ' The studio now uses it.' : '';
+        this.#say(packId, `Installed: every file is downloaded and verified.${active}${note}`);
+      } else if (required.length) {
+        const first = required[0]?.message ?? '';
+        const more = required.length > 1 ? ` (${required.length - 1} more files have the same problem.)` : '';
+        this.#say(packId, `${first}${more}`, 'error');
+      }
     } catch (e) {
       this.#say(packId, userMessage(e), 'error');
     } finally {
       await this.#refreshUsage(packId);
+    }
+  }
+
+  async activate(packId: string): Promise<void> {
+    try {
+      await modelsService.setActivePack(packId);
+      this.#activePackId = packId;
+      void studio.checkPack();
+      this.#say(packId, 'The studio now draws, judges and plans with this pack.');
+    } catch (e) {
+      this.#say(packId, userMessage(e), 'error');
     }
   }
 
@@ -141,6 +178,7 @@ class ModelsState {
         row.checkMessage = null;
         row.checkOk = null;
       }
+      this.#activePackId = await modelsService.activePackId();
       this.#say(packId, 'The pack was deleted from this browser.');
     } catch (e) {
       this.#say(packId, userMessage(e), 'error');
@@ -217,7 +255,7 @@ class ModelsState {
     this.#unsubscribe = [];
     this.#rows = [];
     this.#caps = null;
-    this.#loaded = false;
+    this.#activePackId = null;
     this.#error = null;
   }
 }

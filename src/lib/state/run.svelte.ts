@@ -1,20 +1,19 @@
 import { gateService, type GateRun, type GateServiceEvent } from '../services/gate.service';
 import { libraryService } from '../services/library.service';
-import { userMessage } from '../domain';
-import type { Attempt, Panel } from '../domain';
+import { needsModels, nextPanelState, userMessage } from '../domain';
+import type { Attempt, Panel, PanelStatus } from '../domain';
 import { storyEditor } from './story-editor.svelte';
 import { edit } from './edit.svelte';
 import { judge } from './judge.svelte';
 
-/** What the story view shows beside a panel. */
-export type PanelBadge =
-  'passed' | 'repaired' | 'overridden' | 'needs-review' | 'failed' | 'running' | 'queued' | 'not-run';
+/** What the story view shows beside a panel: its status, or what the run is doing with it. */
+export type PanelBadge = PanelStatus | 'repaired' | 'running' | 'queued';
 
 const REPAIRS = new Set(['local-edit', 'prompt-tune', 'reseed']);
 
 /**
- * passed: accepted without the gate changing anything; repaired: accepted after a local edit,
- * prompt tuning or a new seed; overridden: the artist kept it despite the judge.
+ * The panel's status from the domain's machine, the same in every view; while a run has it, the
+ * run's state. "repaired" is a passed panel whose gate changed something (edit, prompt, seed).
  */
 export function panelBadge(
   panel: Pick<Panel, 'id' | 'status' | 'acceptedAttemptId'>,
@@ -27,17 +26,12 @@ export function panelBadge(
     if (item.status === 'running') return 'running';
     if (item.status === 'pending') return 'queued';
   }
-  if (item?.status === 'failed' && panel.status !== 'accepted') return 'failed';
-  if (panel.status === 'accepted') {
+  if (panel.status === 'passed') {
     const accepted = attempts.find((a) => a.id === panel.acceptedAttemptId);
-    const decision = accepted?.report?.artistDecision?.decision;
-    if (decision === 'override' || (decision === 'accept' && accepted?.report?.verdict === 'fail'))
-      return 'overridden';
     const upTo = accepted ? attempts.filter((a) => a.index < accepted.index) : attempts;
     return upTo.some((a) => a.action && REPAIRS.has(a.action.kind)) ? 'repaired' : 'passed';
   }
-  if (panel.status === 'needs-review') return 'needs-review';
-  return 'not-run';
+  return panel.status;
 }
 
 export interface CurrentStep {
@@ -49,6 +43,9 @@ export interface CurrentStep {
   step: number;
   total: number;
   startedAt: number;
+  /** When the first denoising step of this attempt was reported (the step time is measured from it). */
+  firstStepAt: number | null;
+  firstStep: number;
 }
 
 /** The quality-gate run of a story: queue, progress, attempts per panel, thumbnails; pause/resume/cancel. */
@@ -63,9 +60,11 @@ class RunState {
   #active = $state(false);
   #busy = $state(false);
   #error = $state<string | null>(null);
+  #needsModels = $state(false);
   #status = $state<string | null>(null);
   #now = $state(Date.now());
   #wallMs = $state<number | null>(null);
+  #elapsedFloor = 0;
   #workMs = $state<number | null>(null);
   #respawns = $state(0);
   #tick: ReturnType<typeof setInterval> | null = null;
@@ -107,6 +106,10 @@ class RunState {
   }
   get error(): string | null {
     return this.#error;
+  }
+  /** The error says a model pack must be installed first (the view links to Models). */
+  get needsModels(): boolean {
+    return this.#needsModels;
   }
   get status(): string | null {
     return this.#status;
@@ -152,19 +155,33 @@ class RunState {
     return base === null ? [] : all.filter((a) => a.index >= base);
   }
 
-  get counts(): { total: number; done: number; accepted: number; review: number; attempts: number } {
+  get counts(): {
+    total: number;
+    done: number;
+    accepted: number;
+    review: number;
+    cancelled: number;
+    attempts: number;
+  } {
     const items = this.#run?.items ?? [];
-    const done = items.filter((i) => i.status !== 'pending' && i.status !== 'running');
+    // A cancelled panel was not done: the bar shows what the run really finished.
+    const done = items.filter(
+      (i) => i.status !== 'pending' && i.status !== 'running' && i.status !== 'cancelled',
+    );
     return {
       total: items.length,
       done: done.length,
+      cancelled: items.filter((i) => i.status === 'cancelled').length,
       accepted: items.filter((i) => i.status === 'accepted').length,
       review: items.filter((i) => i.status === 'needs-review' || i.status === 'failed').length,
       attempts: items.reduce((n, i) => n + this.runAttempts(i.panelId).length, 0),
     };
   }
 
-  /** Generation + judge time of the run's committed attempts, plus the attempt under way. */
+  /**
+   * Generation + judge time of the run's committed attempts, plus the attempt under way — never
+   * less than it was a moment ago (a commit replaces the live estimate of an attempt by its record).
+   */
   get elapsedMs(): number {
     const items = this.#run?.items ?? [];
     const committed = items.reduce(
@@ -172,15 +189,28 @@ class RunState {
       0,
     );
     const c = this.#current;
-    return committed + (c && !this.paused ? Math.max(0, this.#now - c.startedAt) : 0);
+    const live = committed + (c && !this.paused ? Math.max(0, this.#now - c.startedAt) : 0);
+    this.#elapsedFloor = Math.max(this.#elapsedFloor, live);
+    return this.#elapsedFloor;
   }
 
-  /** Remaining time from the average panel so far (the average attempt before any panel finished). */
+  /**
+   * Time left, from what was measured: the remaining steps of the attempt under way at its measured
+   * step time (plus the average judge time), then the average attempt for every attempt the remaining
+   * panels are expected to take (attempts per finished panel so far; one before any finished).
+   */
   get estimateMs(): number | null {
     const items = this.#run?.items ?? [];
     const attempts = items.flatMap((i) => this.runAttempts(i.panelId));
-    if (attempts.length === 0) return null;
-    const perAttempt = attempts.reduce((s, a) => s + (a.timings['totalMs'] ?? 0), 0) / attempts.length;
+    const c = this.#current;
+    const stepMs =
+      c && c.firstStepAt !== null && c.step > c.firstStep
+        ? (this.#now - c.firstStepAt) / (c.step - c.firstStep)
+        : null;
+    if (attempts.length === 0 && stepMs === null) return null;
+    const mean = (key: string) =>
+      attempts.length ? attempts.reduce((s, a) => s + (a.timings[key] ?? 0), 0) / attempts.length : 0;
+    const perAttempt = attempts.length ? mean('totalMs') : (stepMs ?? 0) * (c?.total ?? 1);
     const finished = items.filter(
       (i) => i.status !== 'pending' && i.status !== 'running' && i.status !== 'cancelled',
     );
@@ -189,10 +219,15 @@ class RunState {
       : 1;
     const pending = items.filter((i) => i.status === 'pending').length;
     const running = items.find((i) => i.status === 'running');
-    const currentLeft = running
-      ? Math.max(1, perPanelAttempts - this.runAttempts(running.panelId).length) * perAttempt -
-        (this.#current ? Math.max(0, this.#now - this.#current.startedAt) : 0)
-      : 0;
+    let currentLeft = 0;
+    if (running && c && !this.paused) {
+      const thisAttempt =
+        stepMs !== null
+          ? (c.total - c.step) * stepMs + mean('judgeMs')
+          : Math.max(0, perAttempt - (this.#now - c.startedAt));
+      const more = Math.max(0, perPanelAttempts - this.runAttempts(running.panelId).length - 1);
+      currentLeft = thisAttempt + more * perAttempt;
+    }
     return Math.max(0, Math.round(pending * perPanelAttempts * perAttempt + currentLeft));
   }
 
@@ -202,6 +237,7 @@ class RunState {
     if (this.#storyId !== storyId) {
       this.#clearThumbs();
       this.#attempts = {};
+      this.#elapsedFloor = 0;
       this.#current = null;
       this.#wallMs = null;
       this.#workMs = null;
@@ -227,11 +263,31 @@ class RunState {
     }
   }
 
-  /** Run the gate over the whole story. */
-  async start(storyId: string, baseSeed?: number): Promise<void> {
+  /**
+   * A panel's status, a panel's attempts or the story's run changed (in this tab, or another tab's
+   * gate or judge wrote it): reload what this view shows from the store, and the editor's copy of
+   * each panel's status with it. Nothing the editor holds besides the status is touched.
+   */
+  remoteChange(kind: 'panel' | 'attempt' | 'run', id: string): void {
+    const storyId = this.#storyId;
+    if (!storyId) return;
+    const mine = kind === 'run' ? id === storyId : this.#panels.some((p) => p.id === id);
+    if (!mine) return;
+    void this.open(storyId).then(() => {
+      for (const p of this.#panels) this.#patchEditor(p);
+    });
+  }
+
+  /** Run the gate over the story: every panel the artist has not accepted or overridden (or all of them). */
+  async start(storyId: string, baseSeed?: number, includeAccepted = false): Promise<void> {
     await this.#do(async () => {
       this.#storyId = storyId;
-      this.#run = await gateService.start({ storyId, ...(baseSeed === undefined ? {} : { baseSeed }) });
+      this.#run = await gateService.start({
+        storyId,
+        ...(baseSeed === undefined ? {} : { baseSeed }),
+        ...(includeAccepted ? { includeAccepted: true } : {}),
+      });
+      this.#elapsedFloor = 0;
       this.#active = true;
       this.#startTick();
       this.#status = null;
@@ -302,6 +358,8 @@ class RunState {
     const url = this.thumb(attempt.imageId) ?? (await this.#loadThumb(attempt.imageId));
     if (!url) return;
     edit.useBase(panelId, {
+      attemptId: attempt.id,
+      attemptIndex: attempt.index,
       imageId: attempt.imageId,
       url,
       width: attempt.parameters.width,
@@ -311,16 +369,19 @@ class RunState {
 
   dismissError(): void {
     this.#error = null;
+    this.#needsModels = false;
   }
 
   async #do(work: () => Promise<void>): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
     this.#error = null;
+    this.#needsModels = false;
     try {
       await work();
     } catch (e) {
       this.#error = userMessage(e);
+      this.#needsModels = needsModels(e);
     } finally {
       this.#busy = false;
     }
@@ -380,16 +441,16 @@ class RunState {
       for (const item of e.run.items) {
         const was = before?.items.find((i) => i.panelId === item.panelId)?.status;
         if (was === item.status) continue;
-        if (item.status === 'accepted' && item.bestAttemptId)
-          this.#patchEditor({ id: item.panelId, status: 'accepted', acceptedAttemptId: item.bestAttemptId });
-        else if (item.status === 'needs-review' || item.status === 'failed') {
-          const p = this.#panels.find((x) => x.id === item.panelId);
-          this.#patchEditor({
-            id: item.panelId,
-            status: 'needs-review',
-            acceptedAttemptId: p?.acceptedAttemptId ?? null,
-          });
-        }
+        if (item.status === 'pending' || item.status === 'running') continue;
+        // The same transition the store made in the transaction that finished the panel.
+        const p = this.#panels.find((x) => x.id === item.panelId);
+        if (!p) continue;
+        const state = nextPanelState(p, {
+          type: 'gate-finished',
+          outcome: item.status,
+          bestAttemptId: item.bestAttemptId,
+        });
+        this.#patchEditor({ id: item.panelId, ...state });
       }
       return;
     }
@@ -402,12 +463,12 @@ class RunState {
         this.#wallMs = e.output.wallMs;
         this.#workMs = e.output.workMs;
       }
+      const c = this.counts;
       if (e.error) this.#error = e.error;
-      else if (this.#run?.state === 'done') {
-        const c = this.counts;
+      else if (this.#run?.state === 'cancelled')
+        this.#status = `Run cancelled after ${c.done} of ${c.total} panels; the ${c.attempts} attempts made so far are kept.`;
+      else if (this.#run?.state === 'done')
         this.#status = `Run finished: ${c.accepted} of ${c.total} panels accepted, ${c.review} need review (${c.attempts} attempts).`;
-      } else if (this.#run?.state === 'cancelled')
-        this.#status = 'Run cancelled; the attempts made so far are kept.';
       return;
     }
     if (e.type === 'respawn') {
@@ -442,13 +503,24 @@ class RunState {
           step: 0,
           total: 0,
           startedAt: Date.now(),
+          firstStepAt: null,
+          firstStep: 0,
         };
         return;
       case 'load':
         if (c) this.#current = { ...c, phase: 'loading' };
         return;
       case 'step':
-        if (c) this.#current = { ...c, phase: 'denoising', step: e.step, total: e.total };
+        if (c)
+          this.#current = {
+            ...c,
+            phase: 'denoising',
+            step: e.step,
+            total: e.total,
+            // Step 1's report marks when denoising began: steps after it measure the step time.
+            firstStepAt: c.firstStepAt ?? Date.now(),
+            firstStep: c.firstStepAt === null ? e.step : c.firstStep,
+          };
         return;
       case 'judging':
         if (c) this.#current = { ...c, phase: 'judging' };

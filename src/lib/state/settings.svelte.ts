@@ -1,4 +1,5 @@
 import { libraryService } from '../services/library.service';
+import { modelsService } from '../services/models.service';
 import { defaultSettings } from '../domain';
 import type { Settings } from '../domain';
 import { notices } from './notices.svelte';
@@ -11,6 +12,7 @@ class SettingsState {
   #saved = $state<Settings>(defaultSettings());
   #draft = $state<Settings>(defaultSettings());
   #loaded = $state(false);
+  #drawingSize = $state<{ width: number; height: number } | null>(null);
   #form = new FormStatus();
 
   /** What is stored (the theme and panel aspect the app uses). */
@@ -33,21 +35,34 @@ class SettingsState {
   get status(): string | null {
     return this.#form.status;
   }
-  /** Panel aspect ratio (width / height) for region editors. */
+  /** The size the active pack draws at (null until known, or without a pack). */
+  get drawingSize(): { width: number; height: number } | null {
+    return this.#drawingSize;
+  }
+  /** Panel aspect ratio (width / height) for region editors: the active pack's drawing size. */
   get aspect(): number {
-    const g = this.#saved.generation;
-    return g.width > 0 && g.height > 0 ? g.width / g.height : 1;
+    const size = this.#drawingSize;
+    return size && size.width > 0 && size.height > 0 ? size.width / size.height : 1;
   }
 
   async load(): Promise<void> {
     try {
-      const s = await libraryService.getSettings();
+      const [s, size] = await Promise.all([
+        libraryService.getSettings(),
+        modelsService.drawingSize().catch(() => null),
+      ]);
+      this.#drawingSize = size;
       this.#saved = s;
       this.#draft = structuredClone(s);
       this.#loaded = true;
     } catch (e) {
       notices.report(e);
     }
+  }
+
+  /** Read the active pack's drawing size again (the artist may have installed or switched one). */
+  async refreshDrawingSize(): Promise<void> {
+    this.#drawingSize = await modelsService.drawingSize().catch(() => null);
   }
 
   /** Start the form again from what is stored. */

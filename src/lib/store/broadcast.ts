@@ -1,8 +1,11 @@
 /**
  * Cross-tab change notices. Every successful write posts what changed; other tabs refresh that
  * one record. Missing BroadcastChannel (old browsers, some test environments) means one tab only.
+ * `panel` (status, kept attempt), `attempt` (id: the panel's id) and `run` (id: the story's id)
+ * come from the judge, the gate and manual attempts.
  */
-export type ChangeKind = 'character' | 'story' | 'settings';
+export const CHANGE_KINDS = ['character', 'story', 'settings', 'panel', 'attempt', 'run'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export interface ChangeMessage {
   type: 'changed';
@@ -30,7 +33,7 @@ export class ChangeChannel {
   }
 }
 
-const KINDS: readonly string[] = ['character', 'story', 'settings'];
+const KINDS: readonly string[] = CHANGE_KINDS;
 
 export function isChangeMessage(data: unknown): data is ChangeMessage {
   const m = data as Partial<ChangeMessage> | null;

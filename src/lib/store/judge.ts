@@ -2,7 +2,7 @@
  * The artist's decisions on judge reports: the decision is written on the attempt's report and,
  * for an accept, the panel's acceptedAttemptId and status change in the same transaction.
  */
-import { Attempt, JudgeReport, StoryLoomError, parseOrThrow } from '../domain';
+import { Attempt, JudgeReport, StoryLoomError, nextPanelState, parseOrThrow } from '../domain';
 import type { Panel } from '../domain';
 import type { StoryLoomDB } from './db';
 import { isTooNew, migrateAttempt } from './migrations';
@@ -16,8 +16,8 @@ export interface DecisionResult {
 }
 
 /**
- * Store `report` (carrying its artistDecision) on the attempt. accept/override make the attempt
- * the panel's accepted one; a reject of the accepted attempt clears it (the panel needs review).
+ * Store `report` (carrying its artistDecision) on the attempt, and move the panel through the status
+ * machine (accept → accepted, override → overridden, reject of the kept attempt → needs review).
  */
 export async function recordDecision(
   db: StoryLoomDB,
@@ -38,13 +38,17 @@ export async function recordDecision(
     const storedPanel = await tx.objectStore(STORE.panels).get(attempt.panelId);
     if (!storedPanel) return { attempt, panel: null };
     const panel = fromStoredPanel(storedPanel);
-    let next: Panel | null = null;
-    if (decision === 'accept' || decision === 'override')
-      next = { ...panel, acceptedAttemptId: attempt.id, status: 'accepted', updatedAt: now };
-    else if (panel.acceptedAttemptId === attempt.id)
-      next = { ...panel, acceptedAttemptId: null, status: 'needs-review', updatedAt: now };
-    if (next) await tx.objectStore(STORE.panels).put(toStoredPanel(next));
-    return { attempt, panel: next ?? panel };
+    const event = {
+      accept: { type: 'artist-accept', attemptId: attempt.id },
+      override: { type: 'artist-override', attemptId: attempt.id },
+      reject: { type: 'artist-reject', attemptId: attempt.id },
+    } as const;
+    const state = nextPanelState(panel, event[decision]);
+    if (state.status === panel.status && state.acceptedAttemptId === panel.acceptedAttemptId)
+      return { attempt, panel };
+    const next: Panel = { ...panel, ...state, updatedAt: now };
+    await tx.objectStore(STORE.panels).put(toStoredPanel(next));
+    return { attempt, panel: next };
   });
 }
 

@@ -102,9 +102,24 @@ export function migrateStory(raw: Story): Story {
   return raw.coverImageId === undefined ? { ...raw, coverImageId: null } : raw;
 }
 
-export function migratePanel(raw: Panel): Panel {
+/** Panel as saved before the status machine (domain/panel-status.ts). */
+export type PanelV1 = Omit<Panel, 'schemaVersion' | 'status'> & {
+  schemaVersion: 1;
+  status: 'draft' | 'queued' | 'generating' | 'needs-review' | 'accepted';
+};
+
+/**
+ * v1 → v2: "queued" and "generating" were never finished states: the panel is a draft. v1's
+ * "accepted" meant both "the gate accepted it" and "the artist accepted it"; alone, a record cannot
+ * tell which, so it is read as the artist's (the safe side: nothing automatic undoes it). The
+ * database step to v4 (upgrade.ts) tells them apart from the accepted attempt's report.
+ */
+export function migratePanel(raw: PanelV1 | Panel): Panel {
   assertNotTooNew('panel', raw);
-  return raw;
+  if (raw.schemaVersion !== 1) return raw;
+  const { schemaVersion: _v, status, ...rest } = raw;
+  const next: Panel['status'] = status === 'queued' || status === 'generating' ? 'draft' : status;
+  return { ...rest, schemaVersion: SCHEMA_VERSION.panel, status: next };
 }
 
 export function migrateAttempt(raw: Attempt): Attempt {
@@ -112,8 +127,19 @@ export function migrateAttempt(raw: Attempt): Attempt {
   return raw;
 }
 
-export function migrateSettings(raw: Settings): Settings {
+/** Settings as saved before model packs could be chosen (no `models`). */
+export type SettingsV1 = Omit<Settings, 'schemaVersion' | 'models'> & { schemaVersion: 1 };
+
+export function migrateSettings(raw: SettingsV1 | Settings): Settings {
   assertNotTooNew('settings', raw);
+  if (raw.schemaVersion === 1) {
+    const { schemaVersion: _v, ...rest } = raw;
+    return {
+      ...rest,
+      schemaVersion: SCHEMA_VERSION.settings,
+      models: { activePackId: null, developerTestPacks: false },
+    };
+  }
   return raw;
 }
 

@@ -5,7 +5,7 @@
 export const DB = {
   name: 'storyloom',
   /** Bump together with a new `if (oldVersion < N)` step in upgrade.ts and a fixture in tests/fixtures/db. */
-  version: 3,
+  version: 4,
   // The cross-tab BroadcastChannel is named after the database ('storyloom'), so test databases stay apart.
 } as const;
 

@@ -6,7 +6,7 @@
  * the index its gate attempts start at.
  */
 import { z } from 'zod';
-import { StoryLoomError, parseOrThrow } from '../domain';
+import { StoryLoomError, nextPanelState, parseOrThrow } from '../domain';
 import type { Panel } from '../domain';
 import type { GenerationPlan } from '../gate';
 import type { StoryLoomDB } from './db';
@@ -193,21 +193,24 @@ export async function finishRunPanel(
         : i,
     );
     const finished = items.every((i) => i.status !== 'pending' && i.status !== 'running');
-    const next = parseOrThrow(
-      GateRun,
-      { ...run, items, updatedAt: now, state: finished && run.state !== 'cancelled' ? 'done' : run.state },
-      'gate run',
-    );
+    // A run whose panels were cancelled ended cancelled, never "done".
+    const cancelled = run.state === 'cancelled' || items.some((i) => i.status === 'cancelled');
+    const runState = finished ? (cancelled ? 'cancelled' : 'done') : run.state;
+    const next = parseOrThrow(GateRun, { ...run, items, updatedAt: now, state: runState }, 'gate run');
     await tx.objectStore(STORE.meta).put({ key: key(storyId), value: next });
 
     const stored = await tx.objectStore(STORE.panels).get(result.panelId);
-    if (!stored || result.status === 'cancelled')
-      return { run: next, panel: stored ? fromStoredPanel(stored) : null };
+    if (!stored) return { run: next, panel: null };
     const panel = fromStoredPanel(stored);
-    const updated: Panel =
-      result.status === 'accepted' && result.bestAttemptId
-        ? { ...panel, status: 'accepted', acceptedAttemptId: result.bestAttemptId, updatedAt: now }
-        : { ...panel, status: 'needs-review', updatedAt: now };
+    // The artist's accept or override written meanwhile stands: the machine never undoes it.
+    const state = nextPanelState(panel, {
+      type: 'gate-finished',
+      outcome: result.status,
+      bestAttemptId: result.bestAttemptId,
+    });
+    if (state.status === panel.status && state.acceptedAttemptId === panel.acceptedAttemptId)
+      return { run: next, panel };
+    const updated: Panel = { ...panel, ...state, updatedAt: now };
     await tx.objectStore(STORE.panels).put(toStoredPanel(updated));
     return { run: next, panel: updated };
   });

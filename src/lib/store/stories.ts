@@ -2,7 +2,7 @@
  * Stories and their panels. A story and all its panels are written in one transaction; deleting a
  * story takes its panels, attempts and their images with it, also in one transaction.
  */
-import { Panel, Story, StoryLoomError, parseOrThrow } from '../domain';
+import { Panel, Story, StoryLoomError, nextPanelState, parseOrThrow } from '../domain';
 import type { StoryLoomDB } from './db';
 import { isTooNew } from './migrations';
 import { INDEX, STORE } from './names';
@@ -117,8 +117,18 @@ export async function saveStoryWithPanels(
         updatedAt: now,
       };
       await tx.objectStore(STORE.stories).put(toStoredStory(story));
-      for (const panel of valid.panels) await panelStore.put(toStoredPanel(panel));
-      return { story, panels: valid.panels };
+      // The editor owns the spec; the status and the kept attempt belong to the gate, the judge and
+      // the artist's decisions, which may have changed them since the editor loaded: keep the stored ones.
+      const saved: Panel[] = [];
+      for (const panel of valid.panels) {
+        const stored = await panelStore.get(panel.id);
+        const merged: Panel = stored
+          ? { ...panel, status: fromStoredPanel(stored).status, acceptedAttemptId: stored.acceptedAttemptId }
+          : panel;
+        await panelStore.put(toStoredPanel(merged));
+        saved.push(merged);
+      }
+      return { story, panels: saved };
     },
   );
 }
@@ -170,4 +180,19 @@ function inStoryOrder(story: Story, panels: Panel[]): Panel[] {
 
 function readable(stored: StoredStory[]): Story[] {
   return stored.filter((record) => !isTooNew('story', record)).map(fromStoredStory);
+}
+
+/** The artist asked to run these panels again: their accept or override is lifted (status machine). */
+export async function reopenPanels(db: StoryLoomDB, panelIds: string[], now = Date.now()): Promise<void> {
+  if (panelIds.length === 0) return;
+  await inTransaction(db, [STORE.panels], 'readwrite', 'save', async (tx) => {
+    for (const id of panelIds) {
+      const stored = await tx.objectStore(STORE.panels).get(id);
+      if (!stored) continue;
+      const panel = fromStoredPanel(stored);
+      await tx
+        .objectStore(STORE.panels)
+        .put(toStoredPanel({ ...panel, ...nextPanelState(panel, { type: 'reopen' }), updatedAt: now }));
+    }
+  });
 }

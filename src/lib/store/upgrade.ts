@@ -10,9 +10,13 @@
  *   v3  attempts (by-panelId, by-storyId), meta; search indexes by-nameLower / by-titleLower and the
  *       multiEntry panels by-castIds. Every record is rewritten to fill the derived index fields,
  *       and characters are migrated to the current schemaVersion on the way.
+ *   v4  no new structure. Panels move to schemaVersion 2 (the status machine): v1's "accepted" becomes
+ *       "accepted" or "overridden" when the accepted attempt carries the artist's decision, else
+ *       "passed" (the gate accepted it); "queued" and "generating" become "draft".
  */
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
-import { isTooNew } from './migrations';
+import type { Attempt, Panel } from '../domain';
+import { isTooNew, migratePanel, type PanelV1 } from './migrations';
 import { INDEX, META, STORE } from './names';
 import type { StoreName } from './names';
 import {
@@ -60,6 +64,7 @@ export async function upgradeRecords(tx: UpgradeTx, oldVersion: number, newVersi
     await rewriteStories(tx);
     await rewritePanels(tx);
   }
+  if (oldVersion < 4) await panelStatuses(tx);
   await writeUpgradeLog(tx, oldVersion, newVersion);
 }
 
@@ -115,6 +120,25 @@ async function rewritePanels(tx: UpgradeTx): Promise<void> {
   while (cursor) {
     // castIds only needs the cast list, which every panel version has.
     await cursor.update(toStoredPanel(cursor.value));
+    cursor = await cursor.continue();
+  }
+}
+
+async function panelStatuses(tx: UpgradeTx): Promise<void> {
+  let cursor = await tx.objectStore(STORE.panels).openCursor();
+  while (cursor) {
+    const raw = cursor.value as unknown as PanelV1;
+    if (raw.schemaVersion === 1) {
+      let status: Panel['status'] = migratePanel(raw).status;
+      if (raw.status === 'accepted') {
+        const attempt = raw.acceptedAttemptId
+          ? ((await tx.objectStore(STORE.attempts).get(raw.acceptedAttemptId)) as Attempt | undefined)
+          : undefined;
+        const decision = attempt?.report?.artistDecision?.decision;
+        status = decision === 'override' ? 'overridden' : decision === 'accept' ? 'accepted' : 'passed';
+      }
+      await cursor.update(toStoredPanel({ ...migratePanel(raw), status }));
+    }
     cursor = await cursor.continue();
   }
 }

@@ -34,6 +34,8 @@ export interface HubFaults {
   ignoreRange: boolean;
   /** Wait before answering each file (lets a test see the bar move). */
   delayMs: number;
+  /** labels the Hub does not have (HTTP 404, as for a file a repository never published). */
+  missing: Set<string>;
 }
 
 export interface HubServer {
@@ -50,15 +52,30 @@ const CORS = {
   'cross-origin-resource-policy': 'cross-origin',
 };
 
-export async function serveHub(target: Page | BrowserContext, pack: Pack): Promise<HubServer> {
+/** Where the forged replica of a pack keeps a file: the Hub's own URL layout under public/models/replica. */
+export const replicaFile = (c: Pack['components'][number], f: { path: string }) =>
+  join(REPO_ROOT, 'public', 'models', 'replica', c.repo, 'resolve', c.revision, f.path);
+
+export async function serveHub(
+  target: Page | BrowserContext,
+  pack: Pack,
+  fileOf: (c: Pack['components'][number], f: { path: string }) => string = (c, f) =>
+    join(REPO_ROOT, 'public', pack.localRoot ?? '', c.id, f.path),
+): Promise<HubServer> {
   const files = new Map<string, { label: string; path: string; size: number }>();
   for (const c of pack.components)
     for (const f of c.files) {
-      const path = join(REPO_ROOT, 'public', pack.localRoot ?? '', c.id, f.path);
+      const path = fileOf(c, f);
       files.set(fileUrl(c, f), { label: `${c.id}/${f.path}`, path, size: f.bytes });
     }
   const log: HubRequest[] = [];
-  const faults: HubFaults = { cutOnce: new Map(), corrupt: new Set(), ignoreRange: false, delayMs: 0 };
+  const faults: HubFaults = {
+    cutOnce: new Map(),
+    corrupt: new Set(),
+    ignoreRange: false,
+    delayMs: 0,
+    missing: new Set(),
+  };
 
   const handler = async (route: Route) => {
     const request = route.request();
@@ -67,10 +84,18 @@ export async function serveHub(target: Page | BrowserContext, pack: Pack): Promi
         status: 204,
         headers: { ...CORS, 'access-control-allow-methods': 'GET, HEAD' },
       });
-    const file = files.get(request.url().split('?')[0] ?? '');
+    const known = files.get(request.url().split('?')[0] ?? '');
+    const file = known && !faults.missing.has(known.label) ? known : undefined;
     const range = (await request.headerValue('range')) ?? null;
     if (!file) {
-      log.push({ label: request.url(), method: request.method(), range, status: 404, bytes: 0, size: 0 });
+      log.push({
+        label: known?.label ?? request.url(),
+        method: request.method(),
+        range,
+        status: 404,
+        bytes: 0,
+        size: 0,
+      });
       return route.fulfill({ status: 404, headers: CORS, body: 'Entry not found' });
     }
     if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
