@@ -12,6 +12,7 @@ import type { AttemptJob, AttemptOutput } from './attempt-api';
 import type { GuidedFacts } from './consistency-api';
 import type { GateHost, GateRunJob, GateRunOutput } from './gate-api';
 
+export type { EngineErrorCode } from '../src/lib/pipeline/types';
 export type { EngineProgress, EngineStats, ReadbackCounts, TextToImageRequest };
 export type { JudgeOutput, JudgeProgress, JudgeSpec };
 

@@ -7,10 +7,10 @@ import * as Comlink from 'comlink';
 import { installWireErrors } from '../src/lib/rpc/wire';
 import { loseDeviceForTest, onDeviceLost } from '../src/lib/runtime/device';
 import { createBrowserEngine } from '../src/lib/runtime/engine-browser';
-import { stepDelay, type DiffusionEngine } from '../src/lib/pipeline';
+import { EngineError, stepDelay, type DiffusionEngine } from '../src/lib/pipeline';
 import type { EngineApi, EngineInfo, EngineInit } from './api';
 import { runAttempt } from './attempt-flow';
-import { EngineFailure, markDeviceLost, toFailure } from './errors';
+import { markDeviceLost, toFailure } from './errors';
 import { engineGateDeps } from './gate-deps';
 import { runGateJob } from './gate-host';
 import { configureJudge, disposeJudge } from './judge-host';
@@ -25,7 +25,7 @@ const running = new Map<number, AbortController>();
 const cancelledEarly = new Set<number>();
 
 function ready(): DiffusionEngine {
-  if (!engine) throw new EngineFailure('engine-failed', 'The engine was not started; call init first.');
+  if (!engine) throw new EngineError('engine-failed', 'The engine was not started; call init first.');
   return engine;
 }
 
@@ -98,7 +98,7 @@ const api: EngineApi = {
   loseDevice() {
     // Test hooks only: a real artist's engine never offers this.
     if (!init?.testDeviceLoss)
-      throw new EngineFailure('invalid-input', 'Losing the GPU device on purpose is a test hook.');
+      throw new EngineError('invalid-input', 'Losing the GPU device on purpose is a test hook.');
     loseDeviceForTest();
   },
 

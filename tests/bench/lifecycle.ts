@@ -2,6 +2,8 @@
  * Run a bench script so that what it started (preview server, Chromium) is stopped on every way out:
  * success, an error (exit 1 with a sentence), Ctrl-C or SIGTERM (exit 130 / 143).
  */
+import { availableParallelism, loadavg } from 'node:os';
+
 type Cleanup = () => Promise<void> | void;
 
 const cleanups: Cleanup[] = [];
@@ -52,3 +54,20 @@ export function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
+
+/** `--runs N` (repetitions per median): a whole number of at least 1, else `fallback`. */
+export function runsOption(fallback: number): number {
+  const runs = Number(option('--runs') ?? fallback);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`--runs must be a whole number of at least 1, got ${option('--runs')}.`);
+  return runs;
+}
+
+/** The machine's load average (1, 5, 15 min): timings on a shared machine move with it. */
+export const loadAverage = (): string =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
+export const machineLine = (): string =>
+  `Machine: ${availableParallelism()} CPUs, load average ${loadAverage()} (1, 5, 15 min)`;

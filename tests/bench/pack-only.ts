@@ -7,22 +7,13 @@
  *
  * Last line of stdout: one JSON object, as run.ts prints it.
  */
-import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { BASE_URL, ROOT } from './config';
-import { onCleanup, runMain } from './lifecycle';
-import { packBench } from './pack-bench';
-import { buildApp, startServer } from './server';
-import type { BenchContext } from './measure';
+import { BASE_URL } from './config';
+import { runMain } from './lifecycle';
+import { packFigures } from './pack-bench';
+import { serveApp } from './server';
 
 runMain('pack bench', async () => {
   const log = (line: string) => console.log(line);
-  const dist = path.join(ROOT, 'dist');
-  const ownBuild = process.argv.includes('--build') || !existsSync(path.join(dist, 'index.html'));
-  await buildApp(ownBuild ? undefined : dist);
-  const server = await startServer();
-  onCleanup(() => server.close());
-  // The pack measure opens its own fresh browser; the context fields it does not read stay empty.
-  const ctx = { baseUrl: BASE_URL, runs: 1, profile: false, log } as unknown as BenchContext;
-  console.log(JSON.stringify(await packBench.run(ctx)));
+  await serveApp();
+  console.log(JSON.stringify(await packFigures(BASE_URL, log)));
 });

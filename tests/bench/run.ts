@@ -9,12 +9,9 @@
  *
  * Later issues add a Measure to MEASURES; each returns its own keys for the JSON line.
  */
-import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
 import { launchBrowser } from './browser';
-import { BASE_URL, PROFILE_DIR, ROOT } from './config';
-import { onCleanup, option, runMain } from './lifecycle';
+import { BASE_URL, PROFILE_DIR } from './config';
+import { loadAverage, machineLine, onCleanup, runMain, runsOption } from './lifecycle';
 import type { BenchContext, Figures, Measure } from './measure';
 import { libraryOpen, librarySearch } from './measures/library';
 import { engineBench } from './engine-bench';
@@ -23,7 +20,7 @@ import { gateBench } from './gate-bench';
 import { consistencyBench } from './consistency-bench';
 import { packBench } from './pack-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
-import { buildApp, buildSeedBundle, startServer } from './server';
+import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
 const MEASURES: Measure[] = [
   libraryOpen,
@@ -36,17 +33,14 @@ const MEASURES: Measure[] = [
 ];
 
 runMain('bench', async () => {
-  const runs = Number(option('--runs') ?? 5);
-  if (!Number.isInteger(runs) || runs < 1)
-    throw new Error(`--runs must be a whole number of at least 1, got ${option('--runs')}.`);
+  const runs = runsOption(5);
   const log = (line: string) => console.log(line);
 
-  const dist = path.join(ROOT, 'dist');
-  const ownBuild = process.argv.includes('--build') || !existsSync(path.join(dist, 'index.html'));
+  const source = appSource();
   log(
-    ownBuild ? 'Building the app into .bench/dist…' : 'Using the app built in dist/ (copied to .bench/dist)…',
+    source ? 'Using the app built in dist/ (copied to .bench/dist)…' : 'Building the app into .bench/dist…',
   );
-  await buildApp(ownBuild ? undefined : dist);
+  await buildApp(source);
   await buildSeedBundle();
   const server = await startServer();
   onCleanup(() => server.close());
@@ -72,11 +66,7 @@ runMain('bench', async () => {
   };
   const figures: Figures = {};
   // Timings on a shared machine move with its load; say what it was.
-  const load = () =>
-    loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' ');
-  log(`Machine: ${availableParallelism()} CPUs, load average ${load()} (1, 5, 15 min)`);
+  log(machineLine());
   for (const measure of MEASURES) {
     try {
       Object.assign(figures, await measure.run(ctx));
@@ -84,7 +74,7 @@ runMain('bench', async () => {
       throw new Error(`${measure.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
-  log(`Load average after the measures: ${load()}`);
+  log(`Load average after the measures: ${loadAverage()}`);
   Object.assign(figures, { characters, stories, panels, seedMs: seeded.seedMs });
   console.log(JSON.stringify(figures));
 });

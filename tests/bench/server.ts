@@ -8,12 +8,26 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { build, preview } from 'vite';
 import type { PreviewServer } from 'vite';
+import { onCleanup } from './lifecycle';
 import { BASE_URL, BENCH_DIST, HOST, PORT, ROOT, SEED_DIST, SEED_ENTRY, SEED_URL_PATH } from './config';
 
 const BLANK_PAGE =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body></body></html>\n';
 /** An empty page on the app's origin from which the seed module is imported (the app itself is not started). */
 export const SEED_PAGE_PATH = '/__bench/index.html';
+
+/** Where the bench's app comes from: dist/ (copied), unless `--build` asks for a fresh build or there is none. */
+export function appSource(): string | undefined {
+  const dist = path.join(ROOT, 'dist');
+  return process.argv.includes('--build') || !existsSync(path.join(dist, 'index.html')) ? undefined : dist;
+}
+
+/** The app of `appSource()` served on the bench's port until the script ends (no seed bundle). */
+export async function serveApp(): Promise<void> {
+  await buildApp(appSource());
+  const server = await startServer();
+  onCleanup(() => server.close());
+}
 
 /** The app, as `vite build` makes it, into BENCH_DIST. `from` reuses an existing build folder instead. */
 export async function buildApp(from?: string): Promise<void> {

@@ -91,8 +91,12 @@ export type EngineProgress =
   | Extract<Progress, { status: 'load' }>
   | (Extract<Progress, { status: 'step' }> & { preview: StepPreview | null });
 
+/** The engine's coded failures (the worker adds `device-lost` and `stopped` when it ends a job). */
+export type EngineErrorCode =
+  'cancelled' | 'device-lost' | 'engine-failed' | 'invalid-input' | 'not-found' | 'stopped';
+
 export class EngineError extends Error {
-  readonly code: 'invalid-input' | 'cancelled' | 'engine-failed' | 'not-found';
+  readonly code: EngineErrorCode;
   constructor(code: EngineError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoryLoomError';

@@ -9,6 +9,7 @@ import type {
   AttemptOutput,
   EngineApi,
   EngineInfo,
+  EngineErrorCode,
   EngineInit,
   EngineStats,
   WorkerProgress,
@@ -26,8 +27,7 @@ export interface SpawnedWorker {
 }
 export type WorkerFactory = () => SpawnedWorker;
 
-export type EngineErrorCode =
-  'cancelled' | 'stopped' | 'engine-failed' | 'invalid-input' | 'not-found' | 'device-lost';
+export type { EngineErrorCode };
 
 const CODES: readonly string[] = [
   'cancelled',

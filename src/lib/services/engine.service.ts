@@ -168,12 +168,14 @@ class EngineService {
     while (this.#manualDone) await this.#manualDone.promise;
   }
 
-  /** One verified template per cast member, for reference-guided drawing (manual and the gate). */
-  async figures(panel: Panel): Promise<ReferenceSpec['figures']> {
+  /**
+   * One verified template per cast member, for reference-guided drawing (manual and the gate), from
+   * the characters the caller has already read.
+   */
+  async figures(panel: Panel, characters: ReadonlyMap<string, Character>): Promise<ReferenceSpec['figures']> {
     const figures: ReferenceSpec['figures'] = [];
     for (const m of panel.cast) {
-      const c = await libraryService.getCharacter(m.characterId);
-      const template = c?.templates[0];
+      const template = characters.get(m.characterId)?.templates[0];
       if (!template) continue;
       const image = await libraryService.getImage(template.imageId);
       if (image) figures.push({ characterId: m.characterId, box: { ...m.region }, image: image.blob });
@@ -237,9 +239,8 @@ class EngineService {
       mask: edit ? maskBox(edit.mask) : null,
       editAttemptIndex,
     };
-    const judge = this.judgeOn()
-      ? await judgeSpecFor(db, { story, panel, characters: new Map(characters.map((c) => [c.id, c])), pack })
-      : null;
+    const byId = new Map(characters.map((c) => [c.id, c]));
+    const judge = this.judgeOn() ? await judgeSpecFor(db, { story, panel, characters: byId, pack }) : null;
     const client = await this.#engine();
     const index = nextAttemptIndex(attempts);
     const job = {
@@ -255,7 +256,7 @@ class EngineService {
       panel,
       plan,
       index,
-      figures: reference ? await this.figures(panel) : [],
+      figures: reference ? await this.figures(panel, byId) : [],
       base,
       brush: edit?.mask.brush ?? null,
       judge,

@@ -414,7 +414,7 @@ class GateService {
           base,
           persisted: all.filter((a) => a.index >= base),
           judge,
-          figures: await engineService.figures(panel),
+          figures: await engineService.figures(panel, characters),
         };
       },
       image: (imageId) => this.image(imageId),
