@@ -31,7 +31,7 @@ const facts = {
   encoderRuns: 3,
   encoderHits: 0,
   ortRuns: 9,
-  readbacks: { latent: 0, preview: 0, image: 1, other: 0 },
+  readbacks: { latent: 0, kept: 0, preview: 0, image: 1, other: 0 },
   guided: null,
   edit: null,
 };
