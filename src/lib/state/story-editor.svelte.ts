@@ -1,10 +1,13 @@
 import { libraryService } from '../services/library.service';
 import type { LibraryRow } from '../services/api';
-import { MAX_CAST, defaultRegion, newCastMember, newPanel, newStory } from '../domain';
+import { MAX_CAST, defaultRegion, newCastMember, newPanel, newStory, storyCastOrder } from '../domain';
 import type { Panel, RegionBox, Story } from '../domain';
 import { FormStatus } from './form-status.svelte';
 import { library } from './library.svelte';
 import { NEW_ID } from './router.svelte';
+
+/** Story.panelIds holds at most this many (schema). */
+const MAX_PANELS = 200;
 
 const sameBox = (a: RegionBox, b: RegionBox) =>
   Math.abs(a.x - b.x) < 1e-9 &&
@@ -22,6 +25,7 @@ class StoryEditor {
   #loading = $state(false);
   #form = new FormStatus();
   #missing = $state(false);
+  #castOrder = $derived(storyCastOrder(this.#panels));
   #openSeq = 0;
   /** Set when a new record was first stored: the address changes to its id, the draft stays. */
   #adopted: string | null = null;
@@ -123,6 +127,39 @@ class StoryEditor {
     this.#panels.splice(i, 1);
     if (this.#selectedId === panelId)
       this.#selectedId = this.#panels[Math.min(i, this.#panels.length - 1)]?.id ?? null;
+  }
+
+  /** A copy of the panel's spec (no attempts, status draft) right after it, selected. */
+  duplicatePanel(panelId: string): void {
+    const i = this.#panels.findIndex((p) => p.id === panelId);
+    const source = this.#panels[i];
+    if (!source || this.#panels.length >= MAX_PANELS) return;
+    const spec = $state.snapshot(source) as Panel;
+    const copy: Panel = {
+      ...newPanel(this.#story.id),
+      cast: spec.cast,
+      scene: spec.scene,
+      composition: spec.composition,
+      caption: spec.caption,
+      dialogue: spec.dialogue,
+    };
+    this.#panels.splice(i + 1, 0, copy);
+    this.#selectedId = copy.id;
+  }
+
+  /** Move a panel to position `to` (0-based) of the board, as a drag drops it. */
+  movePanelTo(panelId: string, to: number): void {
+    const i = this.#panels.findIndex((p) => p.id === panelId);
+    if (i < 0) return;
+    const j = Math.max(0, Math.min(this.#panels.length - 1, to));
+    if (i === j) return;
+    const [panel] = this.#panels.splice(i, 1);
+    if (panel) this.#panels.splice(j, 0, panel);
+  }
+
+  /** The character's colour index in this story (storyCastOrder: order of first appearance). */
+  colourIndex(characterId: string): number {
+    return this.#castOrder.get(characterId) ?? 0;
   }
 
   movePanel(panelId: string, by: -1 | 1): void {
