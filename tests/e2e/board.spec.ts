@@ -101,3 +101,67 @@ test('a six-panel story on the board: drag and keyboard reorder, one colour per 
   await expect(cards(page).nth(0).getByTestId('board-thumb')).toBeVisible();
   expect(await colours(page)).toEqual(second);
 });
+
+test.describe('with the judge', () => {
+  test.use({ hooks: TINY, viewport: { width: 1280, height: 800 } });
+
+  test('the report of a twin panel in plain words: verdict first, folded rows, Accept in view at 1280×800', async ({
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    await createCharacter(page, 'Mira', 1, 'red');
+    await createCharacter(page, 'Bo', 2, 'black');
+    await page.goto('/#/story/new');
+    await page.getByLabel('Title', { exact: true }).fill('Report test');
+    for (const name of ['Mira', 'Bo']) {
+      await page.getByLabel('Character to add').selectOption({ label: name });
+      await page.getByRole('button', { name: 'Add to panel' }).click();
+    }
+    await page.getByRole('button', { name: 'Add panel' }).click();
+    await page.getByRole('button', { name: 'Save story' }).click();
+    await expect(page).toHaveURL(/#\/story\/[0-9a-f-]{36}$/);
+    await page.getByRole('button', { name: /^Panel 1\b/ }).click();
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    const report = page.getByTestId('judge-report');
+    await expect(report.getByTestId('judge-verdict')).toBeVisible({ timeout: 180_000 });
+
+    // The twins' detector finds figures everywhere: many raw "extra" checks, folded into one row.
+    const raw = report.getByTestId('judge-check');
+    const extras = await raw.evaluateAll(
+      (els) => els.filter((e) => e.getAttribute('data-check-id')?.startsWith('cast.extra#')).length,
+    );
+    expect(extras).toBeGreaterThan(20);
+    const rows = report.getByTestId('judge-row');
+    expect(await rows.count()).toBeLessThanOrEqual(12);
+    const folded = report.locator('[data-testid="judge-row"][data-count]');
+    await expect(folded.first()).toBeVisible();
+    expect(
+      Math.max(...(await folded.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count')))))),
+    ).toBe(extras);
+    // The verdict line comes before anything else the report says, in words, not numbers.
+    const verdict = await report.getByTestId('judge-verdict').textContent();
+    expect(verdict).not.toMatch(/score|threshold|\d\.\d/);
+    const order = await report.evaluate((el) => {
+      const v = el.querySelector('[data-testid="judge-verdict"]')!;
+      const firstRow = el.querySelector('[data-testid="judge-row"]')!;
+      const accept = [...el.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Accept')!;
+      const before = (a: Element, b: Element) =>
+        !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+      return { verdictBeforeAccept: before(v, accept), acceptBeforeRows: before(accept, firstRow) };
+    });
+    expect(order).toEqual({ verdictBeforeAccept: true, acceptBeforeRows: true });
+
+    // Open the panel from the board, as an artist returning to it: Accept is in view without scrolling.
+    await page.getByRole('button', { name: /^Panel 2\b/ }).click();
+    await page.getByRole('button', { name: /^Panel 1\b/ }).click();
+    await expect(report.getByTestId('judge-verdict')).toBeVisible();
+    await expect(report.getByRole('button', { name: 'Accept', exact: true })).toBeInViewport();
+    await expect(report.getByTestId('judge-verdict')).toBeInViewport();
+    // Expanded, every finding shows.
+    const expand = report.getByTestId('judge-expand');
+    if ((await rows.count()) === 12) {
+      await expand.click();
+      expect(await rows.count()).toBeGreaterThan(12);
+    }
+  });
+});
