@@ -15,6 +15,9 @@ test('an edit to a stored story is autosaved, survives leaving and a reload, and
 }) => {
   const storyId = await createStory(page, 'Ferry', [[]]);
   await expect(saveState(page)).toHaveText('All changes saved');
+  // Opened afresh, there is nothing to undo yet.
+  await page.reload();
+  await expect(caption(page)).toHaveValue('');
   await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Redo' })).toBeDisabled();
 

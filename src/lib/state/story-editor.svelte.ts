@@ -217,7 +217,8 @@ class StoryEditor {
     } catch (e) {
       if (seq === this.#openSeq) this.#saveError = userMessage(e);
     } finally {
-      if (seq === this.#openSeq) this.#saving = false;
+      // One autosave runs at a time, whichever story it wrote.
+      this.#saving = false;
     }
   }
 
