@@ -47,14 +47,38 @@ export function href(route: Route): string {
   }
 }
 
+/** Asked before the address changes: a question ("Leave and lose …?") or null to let it go. */
+export type LeaveGuard = () => string | null;
+
 class Router {
   #route = $state<Route>(parseHash(typeof location === 'undefined' ? '' : location.hash));
+  #guards = new Set<LeaveGuard>();
+  #hash = typeof location === 'undefined' ? '' : location.hash;
 
   constructor() {
     if (typeof window === 'undefined') return;
-    window.addEventListener('hashchange', () => {
-      this.#route = parseHash(location.hash);
-    });
+    window.addEventListener('hashchange', () => this.#hashChanged());
+  }
+
+  #hashChanged(): void {
+    const next = location.hash;
+    if (next === this.#hash) return;
+    for (const guard of this.#guards) {
+      const question = guard();
+      if (question && !window.confirm(question)) {
+        // Stay: put the address back without another history entry.
+        history.replaceState(history.state, '', this.#hash || '#/library');
+        return;
+      }
+    }
+    this.#hash = next;
+    this.#route = parseHash(next);
+  }
+
+  /** Ask `guard` before every in-app navigation until the returned function is called. */
+  guard(guard: LeaveGuard): () => void {
+    this.#guards.add(guard);
+    return () => this.#guards.delete(guard);
   }
 
   get route(): Route {
@@ -68,11 +92,14 @@ class Router {
   /** Change the address without a new history entry (e.g. `new` → the saved id). */
   replace(route: Route): void {
     history.replaceState(history.state, '', href(route));
+    this.#hash = href(route);
     this.#route = route;
   }
 
   reset(): void {
-    this.#route = parseHash(typeof location === 'undefined' ? '' : location.hash);
+    this.#hash = typeof location === 'undefined' ? '' : location.hash;
+    this.#route = parseHash(this.#hash);
+    this.#guards.clear();
   }
 }
 
