@@ -4,3 +4,4 @@ export * from './errors';
 export * from './factories';
 export * from './panel-status';
 export * from './progress';
+export * from './review-queue';

@@ -46,6 +46,7 @@ class EditState {
   #error = $state<string | null>(null);
   #status = $state<string | null>(null);
   #facts = $state.raw<EditFacts | null>(null);
+  #focusWanted = $state(false);
   #controller: AbortController | null = null;
   #owned: string[] = [];
 
@@ -124,6 +125,17 @@ class EditState {
     this.#status = null;
     this.#error = null;
     this.#mask = { box: null, brush: null };
+  }
+
+  /** The next local-edit panel to appear takes the focus (the review queue's "Edit region"). */
+  requestFocus(): void {
+    this.#focusWanted = true;
+  }
+  /** True once after requestFocus(): the panel that asks takes the focus. */
+  takeFocus(): boolean {
+    if (!this.#focusWanted) return false;
+    this.#focusWanted = false;
+    return true;
   }
 
   setMask(mask: MaskSpec): void {
@@ -228,6 +240,7 @@ class EditState {
     this.#facts = null;
     this.#status = null;
     this.#error = null;
+    this.#focusWanted = false;
   }
 }
 
