@@ -131,11 +131,12 @@ class EditState {
   requestFocus(): void {
     this.#focusWanted = true;
   }
-  /** True once after requestFocus(): the panel that asks takes the focus. */
-  takeFocus(): boolean {
-    if (!this.#focusWanted) return false;
+  get focusWanted(): boolean {
+    return this.#focusWanted;
+  }
+  /** The panel that took the focus is still on screen: the request is done. */
+  focusTaken(): void {
     this.#focusWanted = false;
-    return true;
   }
 
   setMask(mask: MaskSpec): void {

@@ -22,10 +22,15 @@ class ReviewState {
   #error = $state<string | null>(null);
   #status = $state<string | null>(null);
   #libraryCount = $state<number | null>(null);
+  #title = $state('');
   #loads = 0;
 
   get storyId(): string | null {
     return this.#storyId;
+  }
+  /** The story's title (one story's queue). */
+  get title(): string {
+    return this.#title;
   }
   get items(): ReviewItem[] {
     return this.#items;
@@ -69,6 +74,7 @@ class ReviewState {
     this.#storyId = storyId;
     this.#key = null;
     this.#items = [];
+    this.#title = '';
     this.#loaded = false;
     this.#error = null;
     this.#status = null;
@@ -79,8 +85,10 @@ class ReviewState {
   async refresh(): Promise<void> {
     const ticket = ++this.#loads;
     try {
-      const items = buildQueue(await reviewService.load(this.#storyId));
+      const sources = await reviewService.load(this.#storyId);
       if (ticket !== this.#loads) return;
+      const items = buildQueue(sources);
+      this.#title = this.#storyId ? (sources[0]?.story.title ?? '') : '';
       const before = this.#items;
       this.#items = items;
       this.#key = keyAfterChange(before, items, this.#key);
@@ -163,6 +171,7 @@ class ReviewState {
     this.#storyId = null;
     this.#items = [];
     this.#key = null;
+    this.#title = '';
     this.#loaded = false;
     this.#busy = false;
     this.#error = null;
