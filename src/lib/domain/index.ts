@@ -5,3 +5,4 @@ export * from './factories';
 export * from './panel-status';
 export * from './progress';
 export * from './cast-order';
+export * from './review-queue';

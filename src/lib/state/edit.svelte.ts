@@ -164,7 +164,13 @@ class EditState {
     this.#preset = null;
   }
 
+  /** The next local-edit panel to appear takes the focus (the review queue's "Edit region"). */
+  requestFocus(): void {
+    this.#focusPending = true;
+  }
+
   /** The artist changed the mask with the brush. */
+
   setMask(mask: MaskSpec): void {
     this.#mask = mask;
     this.#preset = null;

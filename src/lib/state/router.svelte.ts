@@ -1,9 +1,14 @@
-/** A tiny hash router: `#/library`, `#/character/<id>`, `#/story/<id>`, `#/run/<storyId>`, `#/settings`, `#/models`. */
+/**
+ * A tiny hash router: `#/library`, `#/character/<id>`, `#/story/<id>`, `#/run/<storyId>`,
+ * `#/review/<storyId>` (one story's review queue), `#/review` (the library's), `#/settings`, `#/models`.
+ */
 export type Route =
   | { name: 'library' }
   | { name: 'character'; id: string }
   | { name: 'story'; id: string }
   | { name: 'run'; id: string }
+  /** `id` null: every story of the library. */
+  | { name: 'review'; id: string | null }
   | { name: 'settings' }
   | { name: 'models' }
   | { name: 'not-found'; path: string };
@@ -25,6 +30,8 @@ export function parseHash(hash: string): Route {
       return id ? { name: 'story', id } : { name: 'not-found', path };
     case 'run':
       return id ? { name: 'run', id } : { name: 'not-found', path };
+    case 'review':
+      return { name: 'review', id: id || null };
     case 'settings':
       return { name: 'settings' };
     case 'models':
@@ -40,6 +47,8 @@ export function href(route: Route): string {
     case 'story':
     case 'run':
       return `#/${route.name}/${encodeURIComponent(route.id)}`;
+    case 'review':
+      return route.id ? `#/review/${encodeURIComponent(route.id)}` : '#/review';
     case 'not-found':
       return `#/${route.path}`;
     default:
