@@ -7,6 +7,8 @@
  *   4. identity, wardrobe,  9. assemble the report
  *      copy-paste per character
  *   5. pose, expression, facing per character (zero-shot)
+ * A scene-only panel (no cast) gets the count (soft: see stage 3), scene, composition and caption
+ * checks, and no per-character check.
  * Every check appears in the report; one that cannot run (port missing, nothing to compare with,
  * character not found) is recorded as passed, soft, score 0, with detail "not run: <reason>".
  * Errors thrown by a port propagate: a broken model must not turn into a silent pass.
@@ -309,9 +311,11 @@ export async function judgePanelDetailed(input: JudgePanelInput): Promise<JudgeO
         passed: count.score >= countThreshold,
         // A scene-only panel expects no cast, yet an establishing shot may hold passers-by, and the
         // detector's "a person" fires on statues, posts and shadows too. occm(0, n) is ~0 for any
-        // figure, so a hard count would fail nearly every street or harbour scene with no way to
-        // repair it. So figures are reported (the count and one soft check per figure, with boxes
-        // for the artist) but only lower the score; the negative prompt already steers away from them.
+        // figure, so a hard count would fail nearly every street or harbour scene, and the gate
+        // could only reseed it. So figures are reported (the count and one soft check per figure,
+        // with boxes for the artist) but only lower the score: the verdict rests on what such a
+        // panel asks for, and the negative prompt already steers away from figures. This holds
+        // whatever `count.hard` says, which is about panels with a cast.
         ...(sceneOnly ? { hard: false } : {}),
         box: count.extra > 0 ? unionBox(extraBoxes) : count.missing > 0 ? unionBox(missingBoxes) : null,
         detail:
