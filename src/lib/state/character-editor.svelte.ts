@@ -73,17 +73,10 @@ class CharacterEditor {
 
   /** While the editor is shown: ask before leaving with unsaved changes (in the app and the tab). */
   guardLeaving(): () => void {
-    const beforeUnload = (e: BeforeUnloadEvent) => {
-      if (!this.dirty) return;
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    window.addEventListener('beforeunload', beforeUnload);
-    const stop = router.guard(() => this.leaveWarning());
-    return () => {
-      window.removeEventListener('beforeunload', beforeUnload);
-      stop();
-    };
+    return router.guardPage(
+      () => this.dirty,
+      () => this.leaveWarning(),
+    );
   }
 
   get draft(): Character {

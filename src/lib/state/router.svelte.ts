@@ -90,6 +90,24 @@ class Router {
     return () => this.#guards.delete(guard);
   }
 
+  /**
+   * An editor's leave guards until the returned function is called: the browser's own "leave
+   * page?" while `unsaved()` holds, and `warning` before every in-app navigation.
+   */
+  guardPage(unsaved: () => boolean, warning: LeaveGuard): () => void {
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      if (!unsaved()) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    const stop = this.guard(warning);
+    return () => {
+      window.removeEventListener('beforeunload', beforeUnload);
+      stop();
+    };
+  }
+
   get route(): Route {
     return this.#route;
   }

@@ -299,15 +299,11 @@ class StoryEditor {
   }
 
   guardLeaving(): () => void {
-    const beforeUnload = (e: BeforeUnloadEvent) => {
-      if (!this.dirty && !this.#saving) return;
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    window.addEventListener('beforeunload', beforeUnload);
-    const stop = router.guard(() => this.leaveWarning());
+    const stop = router.guardPage(
+      () => this.dirty || this.#saving,
+      () => this.leaveWarning(),
+    );
     return () => {
-      window.removeEventListener('beforeunload', beforeUnload);
       stop();
       // The editor closed: opening the story again reads it from the library.
       this.#adopted = null;
