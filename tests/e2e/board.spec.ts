@@ -6,6 +6,7 @@
 import type { Page } from '@playwright/test';
 import { createCharacter } from './helpers/library';
 import { expect, test, TINY } from './helpers/studio';
+import { pickCharacter } from './helpers/cast';
 
 test.use({ hooks: { ...TINY, judgeOff: true }, viewport: { width: 1280, height: 800 } });
 
@@ -50,7 +51,7 @@ test('a six-panel story on the board: drag and keyboard reorder, one colour per 
     if (i > 0) await page.getByRole('button', { name: 'Add panel' }).click();
     await expect(page.getByRole('heading', { name: `Panel ${i + 1}`, exact: true })).toBeVisible();
     for (const name of names) {
-      await page.getByLabel('Character to add').selectOption({ label: name });
+      await pickCharacter(page, name);
       await page.getByRole('button', { name: 'Add to panel' }).click();
     }
     await page.getByLabel('Caption').fill(`Caption ${WORDS[i]}`);
@@ -114,7 +115,7 @@ test.describe('with the judge', () => {
     await page.goto('/#/story/new');
     await page.getByLabel('Title', { exact: true }).fill('Report test');
     for (const name of ['Mira', 'Bo']) {
-      await page.getByLabel('Character to add').selectOption({ label: name });
+      await pickCharacter(page, name);
       await page.getByRole('button', { name: 'Add to panel' }).click();
     }
     await page.getByRole('button', { name: 'Add panel' }).click();

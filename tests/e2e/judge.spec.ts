@@ -1,6 +1,7 @@
 import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
+import { pickCharacter } from './helpers/cast';
 
 /**
  * The judge in the engine worker on the tiny pack: OWL-ViT, CLIP and Florence-2 twins through
@@ -62,7 +63,7 @@ async function createStory(page: Page): Promise<string> {
   await page.goto('/#/story/new');
   await page.getByLabel('Title', { exact: true }).fill('Two friends');
   for (const name of ['Mira', 'Tomas']) {
-    await page.getByLabel('Character to add').selectOption({ label: name });
+    await pickCharacter(page, name);
     await page.getByRole('button', { name: 'Add to panel' }).click();
   }
   await page.getByLabel('Location').fill('the harbour wall');

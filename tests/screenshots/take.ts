@@ -16,6 +16,7 @@ import { onCleanup, runMain } from '../bench/lifecycle';
 import { serveApp } from '../bench/server';
 import { addHooks, TINY } from '../e2e/helpers/hooks';
 import { createCharacter } from '../e2e/helpers/library';
+import { pickCharacter } from '../e2e/helpers/cast';
 
 const OUT = import.meta.dirname;
 const PANELS: { cast: string[]; caption: string; location: string }[] = [
@@ -55,7 +56,7 @@ runMain('screenshots', async () => {
   for (const [i, p] of PANELS.entries()) {
     if (i > 0) await page.getByRole('button', { name: 'Add panel' }).click();
     for (const name of p.cast) {
-      await page.getByLabel('Character to add').selectOption({ label: name });
+      await pickCharacter(page, name);
       await page.getByRole('button', { name: 'Add to panel' }).click();
     }
     await page.getByLabel('Caption').fill(p.caption);
