@@ -101,6 +101,9 @@ test('a six-panel story on the board: drag and keyboard reorder, one colour per 
   await expect(page.getByTestId('region-picture')).toBeVisible({ timeout: 120_000 });
   await expect(cards(page).nth(0).getByTestId('board-thumb')).toBeVisible();
   expect(await colours(page)).toEqual(second);
+  // The attempts as a filmstrip: one frame, the one shown.
+  await expect(page.getByTestId('strip-frame')).toHaveCount(1);
+  await expect(page.getByTestId('strip-frame').first()).toHaveAttribute('aria-current', 'true');
 });
 
 test.describe('with the judge', () => {
@@ -131,6 +134,7 @@ test.describe('with the judge', () => {
     const extras = await raw.evaluateAll(
       (els) => els.filter((e) => e.getAttribute('data-check-id')?.startsWith('cast.extra#')).length,
     );
+    console.log(`the twin panel's report: ${extras} raw extra-figure checks`);
     expect(extras).toBeGreaterThan(20);
     const rows = report.getByTestId('judge-row');
     expect(await rows.count()).toBeLessThanOrEqual(12);
