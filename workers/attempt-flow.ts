@@ -48,7 +48,11 @@ const recorded = ({ kind, characterId, text, weight }: PlainChunk) => ({ kind, c
 const overlaps = (a: RegionSpec['box'], b: RegionSpec['box']) =>
   a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
-/** Regional guidance for two or more characters: the job's chunks are the scene, each region its character's. */
+/**
+ * Regional guidance for two or more characters: the job's chunks are the scene, each region its
+ * character's. One character, or none (a scene-only panel, whose only chunk is the scene), draws
+ * with the chunks as they are.
+ */
 export function regionsFor(
   panel: Panel,
   chunks: readonly CompiledChunk[],

@@ -17,6 +17,7 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { makePng } from '../e2e/helpers/png';
 import { median, type BenchContext, type Figures, type Measure } from './measure';
 import { reopen, TINY } from '../e2e/helpers/hooks';
+import { pickCharacter } from '../e2e/helpers/cast';
 
 export interface ConsistencyFigures extends Figures {
   localEditCostRatio: number;
@@ -43,7 +44,7 @@ async function setUp(page: Page, baseUrl: string): Promise<string> {
   }
   await page.goto(`${baseUrl}/#/story/new`);
   await page.getByLabel('Title', { exact: true }).fill('Consistency bench');
-  await page.getByLabel('Character to add').selectOption({ label: NAMES[0] as string });
+  await pickCharacter(page, NAMES[0] as string);
   await page.getByRole('button', { name: 'Add to panel' }).click();
   await page.getByRole('button', { name: 'Save story' }).click();
   await page.waitForURL(/#\/story\/[0-9a-f-]{36}$/);
@@ -96,7 +97,7 @@ async function lastBreakdown(page: Page): Promise<string> {
 }
 
 async function addCharacter(page: Page, name: string): Promise<void> {
-  await page.getByLabel('Character to add').selectOption({ label: name });
+  await pickCharacter(page, name);
   await page.getByRole('button', { name: 'Add to panel' }).click();
 }
 

@@ -15,6 +15,7 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { makePng } from '../e2e/helpers/png';
 import { median, type BenchContext, type Figures, type Measure } from './measure';
 import { reopen, TINY } from '../e2e/helpers/hooks';
+import { pickCharacter } from '../e2e/helpers/cast';
 
 export interface EngineFigures extends Figures {
   pipelineOverheadRatio: number;
@@ -36,7 +37,7 @@ async function setUp(page: Page, baseUrl: string): Promise<string> {
   await page.getByTestId('form-status').waitFor();
   await page.goto(`${baseUrl}/#/story/new`);
   await page.getByLabel('Title', { exact: true }).fill('Engine bench');
-  await page.getByLabel('Character to add').selectOption({ label: 'Bench Mira' });
+  await pickCharacter(page, 'Bench Mira');
   await page.getByRole('button', { name: 'Add to panel' }).click();
   await page.getByRole('button', { name: 'Save story' }).click();
   await page.waitForURL(/#\/story\/[0-9a-f-]{36}$/);

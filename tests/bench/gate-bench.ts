@@ -16,6 +16,7 @@ import { makePng } from '../e2e/helpers/png';
 import { launchFreshBrowser } from './browser';
 import type { BenchContext, Figures, Measure } from './measure';
 import { reopen, TINY } from '../e2e/helpers/hooks';
+import { pickCharacter } from '../e2e/helpers/cast';
 
 /** Soft pose (the twins never rank the asked pose in the top k); the rest as in tests/e2e/gate.spec.ts. */
 const THRESHOLDS = {
@@ -54,7 +55,7 @@ async function setUp(page: Page, baseUrl: string): Promise<string> {
   for (const [i, names] of [['Gate Mira', 'Gate Tomas'], ['Gate Mira'], ['Gate Tomas']].entries()) {
     if (i > 0) await page.getByRole('button', { name: 'Add panel' }).click();
     for (const name of names) {
-      await page.getByLabel('Character to add').selectOption({ label: name });
+      await pickCharacter(page, name);
       await page.getByRole('button', { name: 'Add to panel' }).click();
     }
     await page.getByLabel('Location').fill('the harbour wall');

@@ -15,6 +15,7 @@ import { makePng } from '../e2e/helpers/png';
 import { launchFreshBrowser } from './browser';
 import { median, type BenchContext, type Figures, type Measure } from './measure';
 import { reopen, TINY } from '../e2e/helpers/hooks';
+import { pickCharacter } from '../e2e/helpers/cast';
 
 async function setUp(page: Page, baseUrl: string): Promise<string> {
   for (const [name, seed] of [
@@ -34,7 +35,7 @@ async function setUp(page: Page, baseUrl: string): Promise<string> {
   await page.goto(`${baseUrl}/#/story/new`);
   await page.getByLabel('Title', { exact: true }).fill('Judge bench');
   for (const name of ['Judge Mira', 'Judge Tomas']) {
-    await page.getByLabel('Character to add').selectOption({ label: name });
+    await pickCharacter(page, name);
     await page.getByRole('button', { name: 'Add to panel' }).click();
   }
   await page.getByLabel('Location').fill('a market square');

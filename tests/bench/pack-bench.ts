@@ -25,6 +25,7 @@ import { addHooks } from '../e2e/helpers/hooks';
 import { makePng } from '../e2e/helpers/png';
 import { launchFreshBrowser } from './browser';
 import type { BenchContext, Figures, Measure } from './measure';
+import { pickCharacter } from '../e2e/helpers/cast';
 
 const CAPS: Record<string, PlanCaps> = {
   f16: { backend: 'webgpu', features: ['shader-f16'] },
@@ -74,7 +75,7 @@ async function replicaFirstPanel(baseUrl: string, log: (line: string) => void): 
     await page.goto(`${baseUrl}/#/story/new`);
     await page.getByLabel('Title', { exact: true }).fill('Replica bench');
     for (const name of ['Mira', 'Tomas']) {
-      await page.getByLabel('Character to add').selectOption({ label: name });
+      await pickCharacter(page, name);
       await page.getByRole('button', { name: 'Add to panel' }).click();
     }
     await page.getByRole('button', { name: 'Save story' }).click();

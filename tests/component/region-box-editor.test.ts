@@ -3,8 +3,8 @@ import { cleanup, fireEvent, render, screen, within } from '@testing-library/sve
 import RegionBoxEditor from '../../src/lib/components/RegionBoxEditor.svelte';
 import type { RegionBox } from '../../src/lib/domain';
 
-const mira = { id: 'm', label: 'Mira', region: { x: 0.1, y: 0.1, w: 0.3, h: 0.5 } };
-const tomas = { id: 't', label: 'Tomas', region: { x: 0.6, y: 0.1, w: 0.4, h: 0.9 } };
+const mira = { id: 'm', label: 'Mira', colour: '#d1495b', region: { x: 0.1, y: 0.1, w: 0.3, h: 0.5 } };
+const tomas = { id: 't', label: 'Tomas', colour: '#2e86ab', region: { x: 0.6, y: 0.1, w: 0.4, h: 0.9 } };
 
 afterEach(cleanup);
 

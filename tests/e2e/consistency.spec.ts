@@ -2,6 +2,7 @@ import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
 import { featherMask, featherRadius, rasterizeMask } from '../../src/lib/pipeline/mask';
+import { pickCharacter } from './helpers/cast';
 
 /**
  * Consistency tools with the real engine worker on the tiny pack (64×64, 4 steps), on WebGPU
@@ -33,7 +34,7 @@ async function createStory(page: Page): Promise<string> {
   await page.getByLabel('Title', { exact: true }).fill('Two on the pier');
   await page.getByLabel('Style', { exact: true }).fill('picture book');
   for (const name of ['Mira', 'Tomas']) {
-    await page.getByLabel('Character to add').selectOption({ label: name });
+    await pickCharacter(page, name);
     await page.getByRole('button', { name: 'Add to panel' }).click();
   }
   await page.getByLabel('Location').fill('the pier');

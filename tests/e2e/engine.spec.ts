@@ -1,6 +1,7 @@
 import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
+import { pickCharacter } from './helpers/cast';
 
 /**
  * The Generate action with the real engine worker on the tiny pack, once on WebGPU (Chromium's
@@ -28,7 +29,7 @@ async function createStory(page: Page): Promise<string> {
   await page.goto('/#/story/new');
   await page.getByLabel('Title', { exact: true }).fill('Harbour');
   await page.getByLabel('Style', { exact: true }).fill('picture book');
-  await page.getByLabel('Character to add').selectOption({ label: 'Mira' });
+  await pickCharacter(page, 'Mira');
   await page.getByRole('button', { name: 'Add to panel' }).click();
   await page.getByLabel('Location').fill('the harbour wall');
   await page.getByRole('button', { name: 'Save story' }).click();

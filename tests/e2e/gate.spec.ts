@@ -1,6 +1,7 @@
 import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
+import { pickCharacter } from './helpers/cast';
 
 /**
  * The quality gate on the tiny pack with the real engine worker and the real judge (WASM): a
@@ -44,7 +45,7 @@ async function createCharacter(page: Page, name: string, seed: number): Promise<
 
 async function cast(page: Page, names: string[]): Promise<void> {
   for (const name of names) {
-    await page.getByLabel('Character to add').selectOption({ label: name });
+    await pickCharacter(page, name);
     await page.getByRole('button', { name: 'Add to panel' }).click();
   }
 }

@@ -1,6 +1,7 @@
 import { expect, reopen, test } from './helpers/studio';
 import type { Page } from '@playwright/test';
 import { makePng } from './helpers/png';
+import { pickCharacter } from './helpers/cast';
 
 /**
  * The judge in the engine worker on the tiny pack: OWL-ViT, CLIP and Florence-2 twins through
@@ -62,7 +63,7 @@ async function createStory(page: Page): Promise<string> {
   await page.goto('/#/story/new');
   await page.getByLabel('Title', { exact: true }).fill('Two friends');
   for (const name of ['Mira', 'Tomas']) {
-    await page.getByLabel('Character to add').selectOption({ label: name });
+    await pickCharacter(page, name);
     await page.getByRole('button', { name: 'Add to panel' }).click();
   }
   await page.getByLabel('Location').fill('the harbour wall');
@@ -194,13 +195,30 @@ test('wasm: a two-character panel is judged in the worker; report stored, shown,
   // Boxes are drawn over the picture; focusing a check highlights its box.
   const withBox = checks.find((c) => c.kind === 'identity' && c.box)!;
   await expect(page.getByTestId('judge-box')).not.toHaveCount(0);
+  // The findings are folded (one row for many extra figures) and show 12 rows until expanded.
+  const rows = page.getByTestId('judge-row');
+  expect(await rows.count()).toBeLessThanOrEqual(12);
+  const expand = page.getByTestId('judge-expand');
+  if (await expand.count()) await expand.click();
+  const folded = await rows.evaluateAll((els) =>
+    els.reduce((n, el) => n + ((el as HTMLElement).dataset.checkIds ?? '').split(' ').length, 0),
+  );
+  expect(folded).toBe(checks.length);
   // Keyboard only: a mouse resting over the list would highlight whatever scrolls under it.
   await page.mouse.move(0, 0);
-  await page.locator(`[data-check-id="${withBox.id}"] button`).first().focus();
+  await page.locator(`[data-testid="judge-row"][data-check-id="${withBox.id}"] button`).focus();
   await expect(page.locator(`[data-testid="judge-box"][data-check-id="${withBox.id}"]`)).toHaveAttribute(
     'data-highlighted',
     'true',
   );
+  // Fix this: the failing box becomes the mask of a local edit of the judged attempt.
+  const fix = page.getByRole('button', { name: 'Fix this', exact: true });
+  if (await fix.isEnabled()) {
+    await fix.click();
+    await expect(page.getByTestId('edit-base')).toHaveAttribute('data-attempt-id', first);
+    await expect(page.getByTestId('mask-canvas')).not.toHaveAttribute('data-mask-box', '');
+    await expect(page.getByRole('button', { name: 'Edit this region' })).toBeEnabled();
+  }
 
   // 2. Stored with the attempt (same transaction): reload, the report is still shown.
   const stored = await storedReports(page, storyId);

@@ -1,6 +1,7 @@
 import { expect, test } from './helpers/studio';
 import type { Locator, Page } from '@playwright/test';
 import { makePng, sha256 } from './helpers/png';
+import { pickCharacter } from './helpers/cast';
 
 // The whole studio against the real service: real Chromium, real IndexedDB. Every test gets a
 // fresh browser context, so a fresh, empty database.
@@ -95,10 +96,9 @@ test('characters and a story survive a reload: fields, cast, poses, regions and 
   await page.getByLabel('Style', { exact: true }).fill('picture book');
 
   // Panel 1: both characters, different poses and expressions.
-  const addCast = page.getByLabel('Character to add');
-  await addCast.selectOption({ label: 'Mira' });
+  await pickCharacter(page, 'Mira');
   await page.getByRole('button', { name: 'Add to panel' }).click();
-  await addCast.selectOption({ label: 'Tomas' });
+  await pickCharacter(page, 'Tomas');
   await page.getByRole('button', { name: 'Add to panel' }).click();
   await page.getByLabel('Mira: pose').selectOption('jumping');
   await page.getByLabel('Mira: expression').selectOption('laughing');
@@ -164,7 +164,7 @@ test('characters and a story survive a reload: fields, cast, poses, regions and 
   // Panels 2 and 3, then reorder with the keyboard-accessible buttons.
   await page.getByRole('button', { name: 'Add panel' }).click();
   await expect(page.getByRole('heading', { name: 'Panel 2' })).toBeVisible();
-  await addCast.selectOption({ label: 'Tomas' });
+  await pickCharacter(page, 'Tomas');
   await page.getByRole('button', { name: 'Add to panel' }).click();
   await page.getByLabel('Tomas: expression').selectOption('smiling');
   await page.getByLabel('Caption').fill('Caption two: Tomas grins.');
@@ -292,7 +292,7 @@ test('bad input shows its sentence and nothing is saved', async ({ page }) => {
   // A region box outside the panel, typed into the numbers.
   await page.goto('/#/story/new');
   await page.getByLabel('Title', { exact: true }).fill('Boxes');
-  await page.getByLabel('Character to add').selectOption({ label: 'Mira' });
+  await pickCharacter(page, 'Mira');
   await page.getByRole('button', { name: 'Add to panel' }).click();
   await typeRegion(page, 'Mira', 'w', '0.5');
   await page.getByRole('button', { name: 'Save story' }).click();

@@ -31,7 +31,7 @@ const facts = {
   encoderRuns: 3,
   encoderHits: 0,
   ortRuns: 9,
-  readbacks: { latent: 0, preview: 0, image: 1, other: 0 },
+  readbacks: { latent: 0, kept: 0, preview: 0, image: 1, other: 0 },
   guided: null,
   edit: null,
 };
@@ -187,5 +187,50 @@ describe('the attempt flow', () => {
     await expect(
       runAttempt(f.deps, job(), { signal: controller.signal, onProgress: () => {} }),
     ).rejects.toThrow(/aborted/);
+  });
+});
+
+describe('the attempt flow on a scene-only panel (no cast)', () => {
+  const scene = Object.assign(newPanel('story-1', 1), { id: 'panel-2', cast: [] });
+  scene.scene.location = 'a foggy harbour';
+
+  it('draws text-to-image from the scene chunk alone and judges it', async () => {
+    const f = fakes();
+    const out = await runAttempt(f.deps, job({ panel: scene, characters: [] }), {
+      signal: signal(),
+      onProgress: () => {},
+    });
+    expect(f.calls.map((c) => c.kind)).toEqual(['generate']);
+    const request = f.calls[0]!.request as {
+      chunks: { kind: string; text: string }[];
+      negative: { text: string };
+      regions: unknown;
+      reference: unknown;
+    };
+    expect(request.chunks.map((c) => c.kind)).toEqual(['scene']);
+    expect(request.chunks[0]!.text).toContain('a foggy harbour');
+    expect(request.chunks[0]!.text).toContain('gouache');
+    expect(request.negative.text).toContain('people');
+    expect(request.regions).toBeNull();
+    expect(request.reference).toBeNull();
+    expect(out.attempt).toMatchObject({ panelId: 'panel-2', report, parameters: { mode: 'txt2img' } });
+    expect(out.attempt.chunks.map((c) => c.kind)).toEqual(['scene', 'negative']);
+  });
+
+  it('a brush edit of it repaints with the scene chunk', async () => {
+    const f = fakes();
+    await runAttempt(
+      f.deps,
+      job({
+        panel: scene,
+        characters: [],
+        plan: plan({ mode: 'edit', mask: { x: 0.1, y: 0.1, w: 0.3, h: 0.3 }, editAttemptIndex: 0 }),
+        base: new Blob(['png']),
+      }),
+      { signal: signal(), onProgress: () => {} },
+    );
+    const request = f.calls[0]!.request as { chunks: { kind: string }[] };
+    expect(f.calls[0]!.kind).toBe('edit');
+    expect(request.chunks.map((c) => c.kind)).toEqual(['scene']);
   });
 });

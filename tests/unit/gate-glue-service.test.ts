@@ -254,3 +254,44 @@ describe('the gate service', () => {
     expect(run?.items.every((i) => i.status === 'cancelled')).toBe(true);
   });
 });
+
+describe('the gate service and scene-only panels', () => {
+  it('runs a panel without characters like any other (it used to be refused)', async () => {
+    const db = await h.db!;
+    h.panels[1]!.cast = [];
+    await db.put(store.STORE.panels, store.toStoredPanel(h.panels[1]!));
+    const jobs: GateRunJob[] = [];
+    h.gate = (job, host) => {
+      jobs.push(job);
+      return acceptAll(job, host);
+    };
+    const done = finished();
+    const run = await gateService.start({ storyId: h.story!.id, baseSeed: 3 });
+    expect(run.items.map((i) => i.panelId)).toEqual(h.panels.map((p) => p.id));
+    expect((await done).error).toBeNull();
+    expect(jobs[0]?.items.map((i) => i.panel.cast.length)).toEqual([1, 0, 1]);
+    const stored = await store.getRun(db, h.story!.id);
+    expect(stored?.state).toBe('done');
+    expect(stored?.items.map((i) => i.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    const panel = store.fromStoredPanel((await db.get(store.STORE.panels, h.panels[1]!.id))!);
+    expect(panel).toMatchObject({ status: 'passed', acceptedAttemptId: attemptId(h.panels[1]!.id, 0) });
+  });
+
+  it('runs a story made only of scene-only panels, with no characters to read', async () => {
+    const db = await h.db!;
+    for (const p of h.panels) {
+      p.cast = [];
+      await db.put(store.STORE.panels, store.toStoredPanel(p));
+    }
+    const jobs: GateRunJob[] = [];
+    h.gate = (job, host) => {
+      jobs.push(job);
+      return acceptAll(job, host);
+    };
+    const done = finished();
+    await gateService.start({ storyId: h.story!.id, panelIds: [h.panels[0]!.id] });
+    expect((await done).error).toBeNull();
+    expect(jobs[0]?.characters).toEqual([]);
+    expect(jobs[0]?.items.map((i) => i.panel.id)).toEqual([h.panels[0]!.id]);
+  });
+});

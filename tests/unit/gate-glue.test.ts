@@ -122,7 +122,7 @@ function world(script: (panelId: string, n: number) => JudgeReport, options: { s
     encoderRuns: 0,
     encoderHits: 0,
     ortRuns: 1,
-    readbacks: { latent: 0, preview: 0, image: 1, other: 0 },
+    readbacks: { latent: 0, kept: 0, preview: 0, image: 1, other: 0 },
     guided: null,
     edit: null,
   };

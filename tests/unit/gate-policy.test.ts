@@ -404,3 +404,67 @@ describe('generation plan', () => {
     expect(transient?.weight).toBe(GATE_TUNING.localBoost);
   });
 });
+
+describe('gate policy on a scene-only panel (no cast)', () => {
+  const sceneOnly = (): Panel => ({ ...panel(), cast: [] });
+  /** What the judge reports for a panel without characters: count, scene, composition. */
+  const sceneReport = (failing: JudgeCheck[] = []): JudgeReport => {
+    const checks = [check('count'), check('scene'), check('composition')].map(
+      (c) => failing.find((f) => f.id === c.id) ?? c,
+    );
+    for (const f of failing) if (!checks.includes(f)) checks.push(f);
+    return {
+      checks,
+      verdict: checks.every((c) => !c.hard || c.passed) ? 'pass' : 'fail',
+      weightedScore: checks.filter((c) => c.passed).length / checks.length,
+      judgedAt: 0,
+      artistDecision: null,
+    };
+  };
+
+  it('accepts a passing scene-only attempt', () => {
+    const { decisions } = play([sceneReport()], { panel: sceneOnly() });
+    expect(decisions[0]!.action.kind).toBe('accept');
+  });
+
+  it('repairs a failing scene with the scene chunk, then new seeds; never a local edit', () => {
+    const failing = () => sceneReport([fail('scene', null, { hard: true })]);
+    const { decisions } = play(Array.from({ length: 6 }, failing), {
+      panel: sceneOnly(),
+      budget: { maxAttempts: 6, maxSeconds: 300 },
+    });
+    const kinds = decisions.map((d) => d.action.kind);
+    expect(kinds[0]).toBe('prompt-tune');
+    expect(decisions[0]!.next?.compileOptions.weights?.scene).toBe(GATE_TUNING.sceneBoost);
+    expect(kinds).toContain('reseed');
+    expect(kinds).not.toContain('local-edit');
+    for (const d of decisions) {
+      expect(d.next?.mode ?? 'txt2img').toBe('txt2img');
+      expect(d.next?.mask ?? null).toBeNull();
+    }
+  });
+
+  it('never repaints a character box for it, even from a report that still names a character', () => {
+    const box = { x: 0.1, y: 0.1, w: 0.2, h: 0.2 };
+    for (const kind of ['expression', 'pose', 'facing', 'wardrobe'] as const) {
+      const stale = sceneReport([fail(kind, 'mira', { box, hard: true })]);
+      // The same report on a panel with Mira is repaired locally: the guard is the empty cast.
+      expect(play([stale]).decisions[0]!.action.kind, kind).toBe('local-edit');
+      const d = play([stale], { panel: sceneOnly() }).decisions[0]!;
+      expect(d.action.kind, kind).not.toBe('local-edit');
+      expect(d.next?.mode, kind).not.toBe('edit');
+    }
+  });
+
+  it('does not turn to reference guidance: there are no templates to follow', () => {
+    const stale = () => sceneReport([fail('identity', 'mira', { hard: true })]);
+    const { decisions } = play([stale(), stale(), stale(), stale()], {
+      panel: sceneOnly(),
+      budget: { maxAttempts: 6, maxSeconds: 300 },
+    });
+    for (const d of decisions) {
+      expect(d.next?.mode ?? 'txt2img').not.toBe('img2img');
+      expect(d.next?.referenceStrength ?? null).toBeNull();
+    }
+  });
+});

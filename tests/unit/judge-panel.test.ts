@@ -581,3 +581,106 @@ describe('judgePanel', () => {
     expect(detectionQueries(p, c)).toEqual(['a person', 'a girl', 'a fox', 'an otter']);
   });
 });
+
+describe('judgePanel on a scene-only panel (no cast)', () => {
+  const sceneOnly = (): Panel => ({ ...spec(), cast: [] });
+  const SCENE_CAPTION = 'A night market with lanterns, seen in full at night.';
+  const emptyWorld = (detections: Detection[] = []): { image: ImageLike; world: World } => ({
+    image: canvas(),
+    world: { palette: [[WHITE, PANEL]], detections, caption: SCENE_CAPTION },
+  });
+
+  it('judges scene and composition, runs no character check, and passes', async () => {
+    const { image, world } = emptyWorld();
+    const { ports, calls } = fakes(world);
+    const report = await judgePanel({ image, panel: sceneOnly(), characters, ports, judgedAt: 1 });
+    expect(JudgeReport.parse(report)).toEqual(report);
+    expect(report.checks.map((c) => c.id).sort()).toEqual(
+      [
+        'count',
+        'scene',
+        'composition#shotSize',
+        'composition#cameraAngle',
+        'caption#location',
+        'caption#time',
+        'caption#count',
+      ].sort(),
+    );
+    expect(report.checks.every((c) => c.characterId === null)).toBe(true);
+    expect(byId(report, 'count')).toMatchObject({
+      label: 'No characters in the picture (scene only)',
+      score: 1,
+      passed: true,
+      hard: false,
+      detail: 'Expected 0, found 0.',
+    });
+    for (const id of ['scene', 'composition#shotSize', 'composition#cameraAngle'])
+      expect(byId(report, id).detail, id).not.toMatch(/^not run/);
+    expect(byId(report, 'scene').score).toBeCloseTo(1 / Math.sqrt(3));
+    expect(byId(report, 'composition#shotSize').passed).toBe(true);
+    expect(byId(report, 'caption#count')).toMatchObject({ label: 'Caption mentions no one', score: 1 });
+    expect(report.verdict).toBe('pass');
+    expect(report.weightedScore).toBeGreaterThan(0.5);
+    // Only the generic query: there is no species to look for; nothing to ground.
+    expect(calls.detect[0]).toEqual(['a person']);
+    expect(calls.ground).toEqual([]);
+  });
+
+  it('reports figures it finds as soft findings with boxes: the panel can still pass', async () => {
+    const passerby: RegionBox = { x: 0.4, y: 0.3, w: 0.2, h: 0.5 };
+    const { image, world } = emptyWorld([{ box: passerby, score: 0.7, queryIndex: 0 }]);
+    world.caption = 'A woman walks through a night market at night.';
+    const { ports } = fakes(world);
+    const report = await judgePanel({ image, panel: sceneOnly(), characters, ports });
+    expect(byId(report, 'cast.extra#0')).toMatchObject({
+      label: 'Figure in the picture',
+      passed: false,
+      hard: false,
+      box: passerby,
+    });
+    expect(byId(report, 'count')).toMatchObject({ passed: false, hard: false, box: passerby });
+    expect(byId(report, 'count').detail).toBe(
+      'Expected 0, found 1 (1 extra). A scene-only panel expects no one; figures are soft.',
+    );
+    expect(byId(report, 'caption#count').passed).toBe(false);
+    expect(report.verdict).toBe('pass');
+    // The finding still costs score: an empty scene ranks above one with a figure.
+    const clean = await judgePanel({
+      image,
+      panel: sceneOnly(),
+      characters,
+      ports: fakes(emptyWorld().world).ports,
+    });
+    expect(clean.weightedScore).toBeGreaterThan(report.weightedScore);
+  });
+
+  it('a scene check the artist made hard decides the verdict of a scene-only panel', async () => {
+    const { image, world } = emptyWorld();
+    const { ports } = fakes(world);
+    const report = await judgePanel({
+      image,
+      panel: sceneOnly(),
+      characters,
+      ports,
+      thresholds: { scene: 0.9, 'scene.hard': 1 },
+    });
+    expect(byId(report, 'scene')).toMatchObject({ passed: false, hard: true });
+    expect(report.verdict).toBe('fail');
+  });
+
+  it('without a detector, the count is skipped with the scene-only label', async () => {
+    const { image, world } = emptyWorld();
+    const { ports } = fakes(world);
+    const report = await judgePanel({
+      image,
+      panel: sceneOnly(),
+      characters,
+      ports: { ...ports, detector: undefined },
+    });
+    expect(byId(report, 'count')).toMatchObject({
+      label: 'No characters in the picture (scene only)',
+      detail: 'not run: no detector in this pack',
+    });
+    expect(report.verdict).toBe('pass');
+  });
+});

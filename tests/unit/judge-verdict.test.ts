@@ -192,6 +192,31 @@ describe('calibration', () => {
     expect(samplesFromReports(reports)).toHaveLength(1);
   });
 
+  it('leaves the count of scene-only panels (no character checks) out of the count threshold', () => {
+    const count = (score: number, decision: Decision, characterId: string | null): CalibrationSample => ({
+      report: {
+        checks: [
+          check('count', 'count', score, score >= 1, true),
+          ...(characterId ? [{ ...check(`cast@${characterId}`, 'cast', 0.5, true, true), characterId }] : []),
+        ],
+        verdict: 'pass',
+        weightedScore: 0,
+        judgedAt: 0,
+        artistDecision: { decision, at: 1 },
+      },
+      decision,
+    });
+    const cast = [
+      ...[1, 1, 1, 1, 1, 1].map((s) => count(s, 'accept', 'c')),
+      ...[0.6, 0.5, 0.6, 0.37, 0.5, 0.6].map((s) => count(s, 'reject', 'c')),
+    ];
+    const scenes = [0, 0, 0, 0].map((s) => count(s, 'accept', null));
+    const only = calibrate(cast, resolveThresholds()).find((p) => p.key === 'count')!;
+    const mixed = calibrate([...cast, ...scenes], resolveThresholds()).find((p) => p.key === 'count')!;
+    expect(only.decisions).toBe(12);
+    expect(mixed).toEqual(only);
+  });
+
   it('applies only the proposals the artist chose', () => {
     const proposals = calibrate(samples, t);
     expect(applyProposals({ scene: 0.3 }, proposals)).toEqual({ scene: 0.3, identity: 0.775 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compilePanel, EncoderCache, identityText, transientText } from '../../src/lib/prompt';
-import { newCastMember, newCharacter, newPanel, newStory } from '../../src/lib/domain';
+import {
+  BASE_NEGATIVE,
+  compilePanel,
+  EncoderCache,
+  identityText,
+  SCENE_ONLY_NEGATIVE,
+  transientText,
+} from '../../src/lib/prompt';
+import { newCastMember, newCharacter, newPanel, newStory, SHOT_SIZES } from '../../src/lib/domain';
+import { editChunks, regionsFor } from '../../workers/attempt-flow';
 import type { Character, Panel } from '../../src/lib/domain';
 
 function mira(): Character {
@@ -139,5 +147,30 @@ describe('encoder cache', () => {
     fail = false;
     await expect(cache.get('k', 'x')).resolves.toBe('x');
     expect(cache.encodeCount).toBe(2);
+  });
+});
+
+describe('a scene-only panel (no cast)', () => {
+  it('compiles to the scene chunk alone, from scene, composition and style, with figures in the negative', () => {
+    const p = panel();
+    p.cast = [];
+    p.scene.weather = 'fog';
+    const { chunks, negative } = compilePanel(p, { style: 'ink wash' }, new Map());
+    expect(chunks.map((c) => `${c.kind}:${c.characterId}`)).toEqual(['scene:null']);
+    const text = chunks[0]!.text;
+    for (const part of ['night market', 'fog', 'ink wash']) expect(text).toContain(part);
+    expect(text).toContain(SHOT_SIZES.find((t) => t.id === p.composition.shotSize)!.draw);
+    expect(negative.text.startsWith(BASE_NEGATIVE)).toBe(true);
+    expect(negative.text).toContain(SCENE_ONLY_NEGATIVE);
+    // A panel with a cast keeps its figures out of the negative.
+    expect(compilePanel(panel(), { style: '' }, cast).negative.text).not.toContain(SCENE_ONLY_NEGATIVE);
+  });
+
+  it('feeds regions and edits with the scene chunk only', () => {
+    const p = panel();
+    p.cast = [];
+    const { chunks } = compilePanel(p, { style: '' }, new Map());
+    expect(regionsFor(p, chunks)).toEqual({ chunks, regions: null });
+    expect(editChunks(p, chunks, { x: 0.2, y: 0.2, w: 0.3, h: 0.3 })).toEqual(chunks);
   });
 });

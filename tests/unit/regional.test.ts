@@ -235,8 +235,11 @@ describe('image-to-image and local editing on the tiny twins (WASM)', () => {
           if (edit.rgba[i * 4 + c] !== big.rgba[i * 4 + c]) changedInside++;
         }
       }
-    // Many twin pixels sit at the clamp (0 or 255) in both images; a good share still changes.
-    expect(changedInside / inside).toBeGreaterThan(0.25);
+    // Many twin pixels sit at the clamp (0 or 255) in both images; a good share still changes. The
+    // edit starts from the picture's own kept latents (no lossy VAE round trip), so at strength
+    // 0.75 it stays nearer the original than an edit through the encoder would.
+    expect(edit.generation.pipeline.latents).toBe('kept-latents');
+    expect(changedInside / inside).toBeGreaterThan(0.15);
     expect(edit.crop.width).toBeLessThan(128);
     expect(edit.crop.height).toBeLessThan(128);
     expect(edit.crop.width % 8).toBe(0);

@@ -81,6 +81,17 @@ export function keyStep(key: string, shift: boolean): { dx: number; dy: number }
   }
 }
 
-/** Distinct colours for up to six cast members (MAX_CAST), readable on light and dark. */
-export const CAST_COLOURS = ['#d1495b', '#2e86ab', '#3f9b4f', '#e09f3e', '#7b5ea7', '#1b998b'] as const;
+/** Distinct colours for the characters of a story, readable on light and dark. */
+export const CAST_COLOURS = [
+  '#d1495b',
+  '#2e86ab',
+  '#3f9b4f',
+  '#e09f3e',
+  '#7b5ea7',
+  '#1b998b',
+  '#c2185b',
+  '#5c6bc0',
+  '#8d6e63',
+  '#00838f',
+] as const;
 export const castColour = (index: number): string => CAST_COLOURS[index % CAST_COLOURS.length] ?? '#d1495b';

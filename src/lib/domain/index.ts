@@ -4,3 +4,5 @@ export * from './errors';
 export * from './factories';
 export * from './panel-status';
 export * from './progress';
+export * from './cast-order';
+export * from './review-queue';

@@ -29,6 +29,73 @@ const vocab = <T extends readonly Term[]>(terms: T, what: string) =>
     error: (iss) => `${what} must be one of: ${listOf(terms)}; got "${String(iss.input)}".`,
   });
 
+/**
+ * The longest text each field may hold (characters, after trimming): the one source for the schema
+ * below and for the length counters at the fields.
+ */
+export const TEXT_LIMITS = {
+  characterName: 80,
+  artStyle: 200,
+  species: 200,
+  ageRange: 40,
+  hair: 200,
+  eyes: 200,
+  skin: 200,
+  notes: 4000,
+  wardrobeItem: 80,
+  wardrobeColour: 40,
+  action: 200,
+  location: 200,
+  weather: 80,
+  lighting: 80,
+  mood: 80,
+  dialogue: 500,
+  caption: 1000,
+  storyTitle: 120,
+  premise: 4000,
+  style: 200,
+} as const;
+
+export type TextField = keyof typeof TEXT_LIMITS;
+
+/** How a sentence names each field: "A character name must be at most 80 characters…". */
+export const TEXT_NOUNS: Record<TextField, string> = {
+  characterName: 'A character name',
+  artStyle: 'An art style',
+  species: 'A species / body type',
+  ageRange: 'An age range',
+  hair: 'A hair description',
+  eyes: 'An eyes description',
+  skin: 'A skin description',
+  notes: 'The notes',
+  wardrobeItem: 'A wardrobe item',
+  wardrobeColour: 'A wardrobe colour',
+  action: 'An action',
+  location: 'A location',
+  weather: 'A weather description',
+  lighting: 'A lighting description',
+  mood: 'A mood',
+  dialogue: 'A dialogue line',
+  caption: 'A caption',
+  storyTitle: 'A story title',
+  premise: 'A premise',
+  style: 'A style',
+};
+
+/** The field's sentence when `value` is too long for it, else null. */
+export const fieldLengthError = (field: TextField, value: string): string | null =>
+  lengthError(TEXT_NOUNS[field], value, TEXT_LIMITS[field]);
+
+/** Length as the schema counts it (trimmed). */
+export const textLength = (value: string): number => value.trim().length;
+
+/** "A character name must be at most 80 characters; this one has 5,000." or null when it fits. */
+export function lengthError(what: string, value: string, max: number): string | null {
+  const n = textLength(value);
+  if (n <= max) return null;
+  return `${what} must be at most ${max.toLocaleString('en')} characters; this one has ${n.toLocaleString('en')}.`;
+}
+
 const id = z.string().min(1, 'An id must not be empty.');
 const timestamp = z.number().int().nonnegative();
 const shortText = (what: string, max = 200) =>
@@ -39,8 +106,12 @@ const shortText = (what: string, max = 200) =>
 export const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 
 export const WardrobeItem = z.object({
-  item: z.string().trim().min(1, 'A wardrobe item needs a name, for example "red scarf".').max(80),
-  color: z.string().trim().max(40).default(''),
+  item: z
+    .string()
+    .trim()
+    .min(1, 'A wardrobe item needs a name, for example "red scarf".')
+    .max(TEXT_LIMITS.wardrobeItem),
+  color: z.string().trim().max(TEXT_LIMITS.wardrobeColour).default(''),
 });
 export type WardrobeItem = z.infer<typeof WardrobeItem>;
 
@@ -59,14 +130,17 @@ export const Character = z.object({
   name: z
     .string({ error: 'A character needs a name.' })
     .trim()
-    .min(1, 'A character needs a name: enter 1 to 80 characters.')
-    .max(80, 'A character name must be at most 80 characters.'),
-  artStyle: shortText('Art style'),
-  species: shortText('Species / body type'),
-  ageRange: shortText('Age range', 40),
-  hair: shortText('Hair'),
-  eyes: shortText('Eyes'),
-  skin: shortText('Skin'),
+    .min(1, `A character needs a name: enter 1 to ${TEXT_LIMITS.characterName} characters.`)
+    .max(
+      TEXT_LIMITS.characterName,
+      `A character name must be at most ${TEXT_LIMITS.characterName} characters.`,
+    ),
+  artStyle: shortText('Art style', TEXT_LIMITS.artStyle),
+  species: shortText('Species / body type', TEXT_LIMITS.species),
+  ageRange: shortText('Age range', TEXT_LIMITS.ageRange),
+  hair: shortText('Hair', TEXT_LIMITS.hair),
+  eyes: shortText('Eyes', TEXT_LIMITS.eyes),
+  skin: shortText('Skin', TEXT_LIMITS.skin),
   wardrobe: z.array(WardrobeItem).max(24, 'A character may have at most 24 wardrobe items.').default([]),
   accessories: z.array(z.string().trim().min(1).max(80)).max(24).default([]),
   marks: z.array(z.string().trim().min(1).max(120)).max(24).default([]),
@@ -74,7 +148,7 @@ export const Character = z.object({
     .array(z.string().regex(HEX_COLOR, 'Palette colours must be written as #rrggbb, for example #c8553d.'))
     .max(12, 'A palette may have at most 12 colours.')
     .default([]),
-  notes: shortText('Notes', 4000),
+  notes: shortText('Notes', TEXT_LIMITS.notes),
   templates: z.array(TemplateImage).max(16, 'A character may have at most 16 reference images.').default([]),
   /** Bumped whenever identity fields or templates change: the identity-chunk cache key. */
   templateVersion: z.number().int().nonnegative(),
@@ -113,19 +187,19 @@ export const CastMember = z.object({
   expression: Expression,
   facing: Facing,
   gaze: Gaze,
-  action: shortText('Action'),
+  action: shortText('Action', TEXT_LIMITS.action),
   region: RegionBox,
 });
 export type CastMember = z.infer<typeof CastMember>;
 
 export const Scene = z.object({
-  location: shortText('Location'),
+  location: shortText('Location', TEXT_LIMITS.location),
   timeOfDay: z.enum(TIMES_OF_DAY, {
     error: (iss) => `Time of day must be one of: ${TIMES_OF_DAY.join(', ')}; got "${String(iss.input)}".`,
   }),
-  weather: shortText('Weather', 80),
-  lighting: shortText('Lighting', 80),
-  mood: shortText('Mood', 80),
+  weather: shortText('Weather', TEXT_LIMITS.weather),
+  lighting: shortText('Lighting', TEXT_LIMITS.lighting),
+  mood: shortText('Mood', TEXT_LIMITS.mood),
 });
 export type Scene = z.infer<typeof Scene>;
 
@@ -134,7 +208,11 @@ export type Composition = z.infer<typeof Composition>;
 
 export const DialogueLine = z.object({
   speakerId: id.nullable(),
-  text: z.string().trim().min(1, 'A dialogue line needs some text.').max(500),
+  text: z
+    .string()
+    .trim()
+    .min(1, 'A dialogue line needs some text.')
+    .max(TEXT_LIMITS.dialogue, `A dialogue line must be at most ${TEXT_LIMITS.dialogue} characters.`),
 });
 export type DialogueLine = z.infer<typeof DialogueLine>;
 
@@ -151,7 +229,7 @@ export const Panel = z
     cast: z.array(CastMember).max(MAX_CAST, `A panel may have at most ${MAX_CAST} characters.`),
     scene: Scene,
     composition: Composition,
-    caption: shortText('Caption', 1000),
+    caption: shortText('Caption', TEXT_LIMITS.caption),
     dialogue: z.array(DialogueLine).max(20).default([]),
     status: PanelStatus,
     acceptedAttemptId: id.nullable(),
@@ -171,10 +249,10 @@ export const Story = z.object({
   title: z
     .string()
     .trim()
-    .min(1, 'A story needs a title: enter 1 to 120 characters.')
-    .max(120, 'A story title must be at most 120 characters.'),
-  premise: shortText('Premise', 4000),
-  style: shortText('Style'),
+    .min(1, `A story needs a title: enter 1 to ${TEXT_LIMITS.storyTitle} characters.`)
+    .max(TEXT_LIMITS.storyTitle, `A story title must be at most ${TEXT_LIMITS.storyTitle} characters.`),
+  premise: shortText('Premise', TEXT_LIMITS.premise),
+  style: shortText('Style', TEXT_LIMITS.style),
   panelIds: z.array(id).max(200, 'A story may have at most 200 panels.'),
   /** Small cover thumbnail (image id) for the library list; optional. */
   coverImageId: id.nullable().default(null),

@@ -6,6 +6,7 @@
  *   2. give up    the attempt or seconds budget is spent: the best attempt waits for review
  *   3. local edit every failure is a pose/expression/facing/wardrobe check with a box: repaint the
  *                 grown box with the failing chunk strengthened (at most 2 edits in a row)
+ *                 (never for a scene-only panel: it has no character box)
  *   4. tune       identity drift, a missing character, an unboxed attribute, scene or copy-paste:
  *                 reweight and front-load (rung 0, plus negatives), then reference guidance (rung 1),
  *                 then more steps/guidance (rung 2); skipped when diffuse or when the last tune did
@@ -189,6 +190,14 @@ function* ladder(input: PolicyInput, plan: GenerationPlan, latest: Attempt): Gen
   const previousScore = input.attempts[input.attempts.length - 2]?.report?.weightedScore;
   const score = report?.weightedScore ?? -Infinity;
 
+  // A scene-only panel has no character box to repaint and no template to follow: it is repaired by
+  // prompt tuning (the scene chunk, negatives) and new seeds only, even if an older report (from
+  // before the cast was emptied) still names a character.
+  const sceneOnly = input.panel.cast.length === 0;
+  if (sceneOnly) {
+    caps.localEdit = false;
+    caps.referenceGuided = false;
+  }
   const edit = caps.localEdit && trailing(history, 'local-edit') < GATE_TUNING.maxConsecutiveEdits;
   const local = edit ? localEdit(input, plan, latest, failing) : null;
   if (local) yield local;

@@ -10,3 +10,4 @@ export * from './verdict';
 export * from './calibrate';
 export * from './judge';
 export * from './glue';
+export * from './report-view';

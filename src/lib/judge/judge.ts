@@ -7,6 +7,8 @@
  *   4. identity, wardrobe,  9. assemble the report
  *      copy-paste per character
  *   5. pose, expression, facing per character (zero-shot)
+ * A scene-only panel (no cast) gets the count (soft: see stage 3), scene, composition and caption
+ * checks, and no per-character check.
  * Every check appears in the report; one that cannot run (port missing, nothing to compare with,
  * character not found) is recorded as passed, soft, score 0, with detail "not run: <reason>".
  * Errors thrown by a port propagate: a broken model must not turn into a silent pass.
@@ -229,6 +231,11 @@ export async function judgePanelDetailed(input: JudgePanelInput): Promise<JudgeO
     return detectionEmbeddings.get(i) ?? null;
   };
 
+  // A panel without characters (an establishing shot) is judged on its scene and composition.
+  const sceneOnly = panel.cast.length === 0;
+  const countLabel = sceneOnly
+    ? 'No characters in the picture (scene only)'
+    : `${panel.cast.length} ${panel.cast.length === 1 ? 'character' : 'characters'} in the picture`;
   let matches: CastMatch[] | null = null;
   if (detections) {
     const appearanceWeight = T.params['cast.appearanceWeight'];
@@ -272,13 +279,21 @@ export async function judgePanelDetailed(input: JudgePanelInput): Promise<JudgeO
     }
     result.extras.forEach((x, n) => {
       checks.push(
-        make('cast', `cast.extra#${n}`, 'Extra character in the picture', null, {
-          score: 0,
-          passed: false,
-          hard: false,
-          box: x.detection.box,
-          detail: `A figure (detector ${fmt(x.detection.score)}) that no cast member accounts for; the count check decides the verdict.`,
-        }),
+        make(
+          'cast',
+          `cast.extra#${n}`,
+          sceneOnly ? 'Figure in the picture' : 'Extra character in the picture',
+          null,
+          {
+            score: 0,
+            passed: false,
+            hard: false,
+            box: x.detection.box,
+            detail: sceneOnly
+              ? `A figure (detector ${fmt(x.detection.score)}) in a panel without characters; reported, not failed.`
+              : `A figure (detector ${fmt(x.detection.score)}) that no cast member accounts for; the count check decides the verdict.`,
+          },
+        ),
       );
     });
 
@@ -289,19 +304,25 @@ export async function judgePanelDetailed(input: JudgePanelInput): Promise<JudgeO
       .map((m) => panel.cast[m.castIndex]!.region);
     const extraBoxes = result.extras.map((x) => x.detection.box);
     const countThreshold = T.checks.count.threshold;
+    const detail = `Expected ${count.expected}, found ${count.detected}${count.extra ? ` (${count.extra} extra)` : ''}${count.missing ? ` (${count.missing} missing)` : ''}.`;
     checks.push(
-      make(
-        'count',
-        'count',
-        `${panel.cast.length} ${panel.cast.length === 1 ? 'character' : 'characters'} in the picture`,
-        null,
-        {
-          score: count.score,
-          passed: count.score >= countThreshold,
-          box: count.extra > 0 ? unionBox(extraBoxes) : count.missing > 0 ? unionBox(missingBoxes) : null,
-          detail: `Expected ${count.expected}, found ${count.detected}${count.extra ? ` (${count.extra} extra)` : ''}${count.missing ? ` (${count.missing} missing)` : ''}.`,
-        },
-      ),
+      make('count', 'count', countLabel, null, {
+        score: count.score,
+        passed: count.score >= countThreshold,
+        // A scene-only panel expects no cast, yet an establishing shot may hold passers-by, and the
+        // detector's "a person" fires on statues, posts and shadows too. occm(0, n) is ~0 for any
+        // figure, so a hard count would fail nearly every street or harbour scene, and the gate
+        // could only reseed it. So figures are reported (the count and one soft check per figure,
+        // with boxes for the artist) but only lower the score: the verdict rests on what such a
+        // panel asks for, and the negative prompt already steers away from figures. This holds
+        // whatever `count.hard` says, which is about panels with a cast.
+        ...(sceneOnly ? { hard: false } : {}),
+        box: count.extra > 0 ? unionBox(extraBoxes) : count.missing > 0 ? unionBox(missingBoxes) : null,
+        detail:
+          sceneOnly && count.extra
+            ? `${detail} A scene-only panel expects no one; figures are soft.`
+            : detail,
+      }),
     );
   } else {
     for (const m of panel.cast) {
@@ -314,14 +335,7 @@ export async function judgePanelDetailed(input: JudgePanelInput): Promise<JudgeO
         'no detector in this pack',
       );
     }
-    skip(
-      'count',
-      'count',
-      `${panel.cast.length} characters in the picture`,
-      null,
-      null,
-      'no detector in this pack',
-    );
+    skip('count', 'count', countLabel, null, null, 'no detector in this pack');
   }
 
   // 4–5. per character

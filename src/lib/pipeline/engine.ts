@@ -9,6 +9,7 @@ import type { PackComponent, TextEncoderContract } from './contracts';
 import { GpuOps, type HelperLoader } from './gpu-ops';
 import { adaptNames } from './session-names';
 import { chainHooks } from './denoise';
+import { LatentMemory } from './latent-memory';
 import { guidedGenerate, type GuidedRequest, type GuidedResult } from './image-to-image';
 import { maskedEdit, type MaskedEditRequest, type MaskedEditResult } from './masked-edit';
 import type { PipelineContext, RunOptions, StepHook } from './stages';
@@ -88,6 +89,7 @@ export class DiffusionEngine {
   readonly #loaded = new Map<string, Loaded>();
   readonly #tokenizers = new Map<string, Promise<EngineTokenizer>>();
   readonly #cache: EncoderCache<EngineTensor>;
+  readonly #memory = new LatentMemory();
   #encode: ((text: string) => Promise<EngineTensor>) | null = null;
   #stepHook: StepHook | null = null;
   #pinned = new Set<string>();
@@ -164,6 +166,7 @@ export class DiffusionEngine {
       bindEncoder: (encode) => (this.#encode = encode),
       encodeImage: this.#deps.encodeImage ?? (() => Promise.resolve(null)),
       onStep: chainHooks(this.#stepHook, options.onStep),
+      memory: this.#memory,
     };
     try {
       return await work(ctx);

@@ -12,6 +12,7 @@
  */
 import { editMask, featherRadius, pasteBack, cropRgba, type MaskSpec, type PixelRect } from './mask';
 import { runDiffusion, type DiffusionResult } from './pipeline';
+import { cropLatents, pictureKey } from './latent-memory';
 import { need, resolveComponents, unetContract } from './contracts';
 import type { Pack } from '../models/manifest';
 import type { PipelineContext, PlainChunk, RunOptions } from './stages';
@@ -91,6 +92,9 @@ export async function maskedEdit(
       'The mask is empty: brush over the part to redraw, or draw a box.',
     );
   const { crop } = mask;
+  // The picture's own latents when this engine drew it (latent-memory.ts), else the VAE encoder runs.
+  const kept = ctx.memory?.find(await pictureKey(base.rgba, width, height));
+  const keptLatents = kept && kept.width === width && kept.height === height ? cropLatents(kept, crop) : null;
   const maskMs = now() - started;
 
   // 2. The stages on the crop, the outside pinned; the PNG is made after the paste.
@@ -118,6 +122,7 @@ export async function maskedEdit(
         width: crop.width,
         height: crop.height,
         strength: request.strength,
+        latents: keptLatents,
       },
       pin: mask.latent,
     },

@@ -3,7 +3,8 @@
  * bottom as numbered stages. Text-to-image, image-to-image (the reference collage), regional
  * guidance and the masked edit differ only in three blocks, chosen from the request by
  * `composition()`:
- *   latents     seeded noise │ the init image, encoded and re-noised        (stage 4)
+ *   latents     seeded noise │ the init image, encoded and re-noised │ the init image's kept
+ *               latents (a picture this engine drew, latent-memory.ts), re-noised  (stage 4)
  *   noise       one UNet call │ the regional batch with feathered masks; ± CFG (stage 5)
  *   afterStep   none │ pin the latents outside the mask to the re-noised original (stage 5)
  * The result says which blocks ran and that the seven stages ran in order.
@@ -33,6 +34,7 @@ import {
   type RunOptions,
 } from './stages';
 import type { EngineRuntime, ReadbackCounts } from './types';
+import { pictureKey } from './latent-memory';
 
 /** The stages, in the order every pipeline runs them. */
 export const STAGES = [
@@ -48,7 +50,7 @@ export type StageName = (typeof STAGES)[number];
 
 /** Which blocks a request composes the stages with. */
 export interface Composition {
-  latents: 'noise' | 'init-image';
+  latents: 'noise' | 'init-image' | 'kept-latents';
   noise: 'unet' | 'regional';
   guidance: 'none' | 'cfg';
   afterStep: 'none' | 'pin-outside-mask';
@@ -57,7 +59,7 @@ export interface Composition {
 /** The blocks a request asks for (pure: the same choice runDiffusion makes). */
 export function composition(request: DiffusionRequest): Composition {
   return {
-    latents: request.init ? 'init-image' : 'noise',
+    latents: request.init ? (request.init.latents ? 'kept-latents' : 'init-image') : 'noise',
     noise: request.regions?.length ? 'regional' : 'unet',
     guidance: request.guidanceScale > 1 && request.negative ? 'cfg' : 'none',
     afterStep: request.pin ? 'pin-outside-mask' : 'none',
@@ -190,8 +192,11 @@ export async function runDiffusion(
                 ? { session: models.previewSession, pc: models.previewPc }
                 : null,
           };
-    const [final, denoiseMs] = await stage('denoise', () =>
-      denoise(ctx, scope, {
+    // A fresh picture (not an edit, whose pixels are pasted) keeps its final latents for later edits:
+    // one small readback, inside this stage so that its wait for the GPU is counted here.
+    const memory = request.pin ? null : ctx.memory;
+    const [{ final, kept }, denoiseMs] = await stage('denoise', async () => {
+      const out = await denoise(ctx, scope, {
         scheduler: timesteps.scheduler,
         generator: timesteps.generator,
         latents: latents.latents,
@@ -202,8 +207,9 @@ export async function runDiffusion(
         preview,
         signal,
         onProgress,
-      }),
-    );
+      });
+      return { final: out, kept: memory ? await runtime.read(out, 'kept') : null };
+    });
     t.denoiseMs = denoiseMs;
 
     // 6. Decode.
@@ -215,6 +221,13 @@ export async function runDiffusion(
       postprocess(ctx, scope, pixels, options.png ?? true),
     );
     t.postprocessMs = postMs;
+    if (memory && kept)
+      memory.keep(await pictureKey(picture.rgba, picture.width, picture.height), {
+        width: picture.width,
+        height: picture.height,
+        shape: latents.shape as [number, number, number, number],
+        data: kept,
+      });
 
     t.totalMs = now() - started;
     t.ortMs = runtime.ledger.ortMs - ledger.ortMs;

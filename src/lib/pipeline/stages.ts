@@ -29,6 +29,7 @@ import {
   type UnetContract,
 } from './contracts';
 import type { GpuOps } from './gpu-ops';
+import type { LatentMemory } from './latent-memory';
 import { rgbaToChw, toRgba } from './image';
 import type { MaskBox } from './mask';
 import {
@@ -68,6 +69,11 @@ export interface ImageInit {
   height: number;
   /** How much of the schedule runs over the init image: 0 < strength ≤ 1. */
   strength: number;
+  /**
+   * The image's own latents ([1, C, height / f, width / f], scaled as the UNet sees them), when the
+   * latent memory has them: the VAE encoder is then not run.
+   */
+  latents?: Float32Array | null;
 }
 
 /** What every pipeline is asked: text-to-image's fields, plus what the other variants add. */
@@ -123,6 +129,8 @@ export interface PipelineContext {
   encodeImage(rgba: Uint8ClampedArray, width: number, height: number): Promise<Blob | null>;
   /** Called at the end of every denoising step (the engine's installed hook and the caller's). */
   onStep: StepHook | null;
+  /** Final latents of recent generations for local edits (latent-memory.ts); null keeps none. */
+  memory: LatentMemory | null;
 }
 
 /** What a step hook is told, like diffusers' `callback_on_step_end(pipe, step, timestep, …)`. */
@@ -165,6 +173,7 @@ export class Scope {
 export function diff(a: ReadbackCounts, b: ReadbackCounts): ReadbackCounts {
   return {
     latent: a.latent - b.latent,
+    kept: a.kept - b.kept,
     preview: a.preview - b.preview,
     image: a.image - b.image,
     other: a.other - b.other,
@@ -478,6 +487,19 @@ export async function prepareLatents(
   const count = shape.reduce((a, b) => a * b, 1);
   const noise = timesteps.generator.randn(count);
   const { encoderSession, vaeEnc } = models;
+  const kept = request.init?.latents;
+  if (request.init && kept) {
+    if (kept.length !== count)
+      throw new EngineError(
+        'invalid-input',
+        `The init image's latents hold ${kept.length} values; ${shape.join('×')} needs ${count}.`,
+      );
+    const initLatents = scope.own(runtime.tensor('float32', kept, shape));
+    const z = scope.own(runtime.tensor('float32', noise, shape));
+    const k = timesteps.scheduler.addNoiseCoefficients(timesteps.startStep);
+    const latents = scope.own(await ops.affine2(initLatents, z, k.signal, k.noise));
+    return { latents, shape, init: { latents: initLatents, noise: z } };
+  }
   if (!request.init || !encoderSession || !vaeEnc) {
     const sigma = timesteps.scheduler.initNoiseSigma;
     for (let i = 0; i < count; i++) noise[i] = (noise[i] as number) * sigma;

@@ -33,10 +33,15 @@ export interface EngineSession {
 }
 
 /** Why a GPU→CPU copy happened: the bench asserts that `latent` stays 0. */
-export type ReadbackKind = 'latent' | 'preview' | 'image' | 'other';
+/**
+ * `latent`: intermediate latents (never, by design); `kept`: a generation's final latents, once, for the
+ * latent memory of local edits (latent-memory.ts); `preview`, `image`: what the artist sees.
+ */
+export type ReadbackKind = 'latent' | 'kept' | 'preview' | 'image' | 'other';
 
 export interface ReadbackCounts {
   latent: number;
+  kept: number;
   preview: number;
   image: number;
   other: number;

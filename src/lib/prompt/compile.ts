@@ -21,7 +21,7 @@ export interface CompiledChunk extends ConditioningChunk {
 }
 
 export interface CompiledConditioning {
-  /** Positive chunks in encoding order: per character identity then transient, then the scene chunk. */
+  /** Positive chunks in encoding order: per character identity then transient, then the scene chunk (alone for a scene-only panel). */
   chunks: CompiledChunk[];
   negative: CompiledChunk;
 }
@@ -38,6 +38,12 @@ export interface CompileOptions {
 }
 
 export const BASE_NEGATIVE = 'blurry, low quality, deformed, extra limbs, duplicate person, text, watermark';
+
+/**
+ * A scene-only panel (an establishing shot: no cast) shows the place, so figures go in the negative:
+ * a "no people" in the positive prompt would still put people in a CLIP-conditioned picture.
+ */
+export const SCENE_ONLY_NEGATIVE = 'people, person, figure, character';
 
 const join = (parts: Array<string | undefined | null>) =>
   parts
@@ -151,7 +157,11 @@ export function compilePanel(
     weight: w.scene,
     key: `scene:${hashText(scText)}`,
   });
-  const negText = join([BASE_NEGATIVE, ...(options.extraNegatives ?? [])]);
+  const negText = join([
+    BASE_NEGATIVE,
+    panel.cast.length === 0 ? SCENE_ONLY_NEGATIVE : null,
+    ...(options.extraNegatives ?? []),
+  ]);
   const negative: CompiledChunk = {
     kind: 'negative',
     characterId: null,

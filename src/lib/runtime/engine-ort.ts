@@ -66,7 +66,7 @@ export class OrtEngineRuntime implements EngineRuntime {
   readonly ledger: RunLedger = {
     ortMs: 0,
     runs: 0,
-    readbacks: { latent: 0, preview: 0, image: 0, other: 0 },
+    readbacks: { latent: 0, kept: 0, preview: 0, image: 0, other: 0 },
   };
   readonly #ort: OrtModule;
   readonly #serial: Serial;

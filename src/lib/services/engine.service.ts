@@ -227,8 +227,11 @@ class EngineService {
       base = image.blob;
       editAttemptIndex = chosen.index;
     }
+    // The reference collage is made of the cast's templates: a scene-only panel draws from text.
     const reference =
-      !edit && (input.referenceStrength ?? 0) > 0 ? Math.min(1, input.referenceStrength ?? 0) : null;
+      !edit && panel.cast.length > 0 && (input.referenceStrength ?? 0) > 0
+        ? Math.min(1, input.referenceStrength ?? 0)
+        : null;
     const plan: GenerationPlan = {
       seed: input.seed,
       mode: edit ? 'edit' : reference ? 'img2img' : 'txt2img',

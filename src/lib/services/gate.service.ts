@@ -161,13 +161,6 @@ class GateService {
         'invalid-input',
         'You accepted or overrode every panel of this story, so there is nothing to run. Use “Run this panel again” on a panel, or include accepted panels.',
       );
-    for (const id of panelIds) {
-      if ((byId.get(id)?.cast.length ?? 0) === 0)
-        throw new StoryLoomError(
-          'invalid-input',
-          `Panel ${order.indexOf(id) + 1} has no characters; cast at least one before running the gate.`,
-        );
-    }
     // Before anything is written: a run needs an installed pack that can draw here.
     const drawing = await engineService.drawingPacks();
     const pack = drawing.pack;

@@ -1,9 +1,29 @@
 import { libraryService } from '../services/library.service';
-import { newCharacter } from '../domain';
-import type { Character } from '../domain';
+import { StoryLoomError, fieldLengthError, newCharacter } from '../domain';
+import type { Character, TextField } from '../domain';
 import { FormStatus } from './form-status.svelte';
 import { library } from './library.svelte';
-import { NEW_ID } from './router.svelte';
+import { NEW_ID, router } from './router.svelte';
+
+/** What the artist types, field by field, with the limit each one has. */
+const TEXT_FIELDS: [TextField, (c: Character) => string[]][] = [
+  ['characterName', (c) => [c.name]],
+  ['artStyle', (c) => [c.artStyle]],
+  ['species', (c) => [c.species]],
+  ['ageRange', (c) => [c.ageRange]],
+  ['hair', (c) => [c.hair]],
+  ['eyes', (c) => [c.eyes]],
+  ['skin', (c) => [c.skin]],
+  ['notes', (c) => [c.notes]],
+  ['wardrobeItem', (c) => c.wardrobe.map((w) => w.item)],
+  ['wardrobeColour', (c) => c.wardrobe.map((w) => w.color)],
+];
+
+/** The artist's fields only: images, versions and times change through their own actions. */
+const editable = (c: Character): string => {
+  const { templates: _t, templateVersion: _v, createdAt: _c, updatedAt: _u, id: _i, ...rest } = c;
+  return JSON.stringify(rest);
+};
 
 const lines = (text: string): string[] =>
   text
@@ -24,6 +44,40 @@ class CharacterEditor {
   #openSeq = 0;
   /** Set when a new record was first stored: the address changes to its id, the draft stays. */
   #adopted: string | null = null;
+  #savedJson = $state('');
+  #json = $derived(editable(this.#plain()));
+
+  /** The draft differs from what is stored (or, for a new character, from the empty form). */
+  get dirty(): boolean {
+    return !this.#loading && !this.#missing && this.#json !== this.#savedJson;
+  }
+
+  /** The first field that is too long, as its sentence ("A character name must be at most 80 …"). */
+  get tooLong(): string | null {
+    const c = this.#plain();
+    for (const [field, values] of TEXT_FIELDS)
+      for (const v of values(c)) {
+        const e = fieldLengthError(field, v);
+        if (e) return e;
+      }
+    return null;
+  }
+
+  leaveWarning(): string | null {
+    if (!this.dirty) return null;
+    const why = this.tooLong;
+    return why
+      ? `This character has changes that cannot be saved (${why}). Leave and lose them?`
+      : 'This character has unsaved changes. Leave and lose them?';
+  }
+
+  /** While the editor is shown: ask before leaving with unsaved changes (in the app and the tab). */
+  guardLeaving(): () => void {
+    return router.guardPage(
+      () => this.dirty,
+      () => this.leaveWarning(),
+    );
+  }
 
   get draft(): Character {
     return this.#draft;
@@ -92,6 +146,7 @@ class CharacterEditor {
     this.#accessories = c.accessories.join('\n');
     this.#marks = c.marks.join('\n');
     this.#stored = stored;
+    this.#savedJson = editable(this.#plain());
   }
 
   /** A plain copy of the draft in the shape of the schema. */
@@ -116,6 +171,9 @@ class CharacterEditor {
   /** Validate and write; on bad input shows the service's sentence and writes nothing. */
   async save(): Promise<Character | null> {
     const saved = await this.#form.run(async () => {
+      // Over-long text is refused with the field's own sentence; nothing is cut to fit.
+      const tooLong = this.tooLong;
+      if (tooLong) throw new StoryLoomError('invalid-input', tooLong);
       const wasNew = !this.#stored;
       const saved = await libraryService.saveCharacter(this.#plain());
       this.#use(saved, true);
@@ -165,6 +223,7 @@ class CharacterEditor {
     this.#draft.updatedAt = saved.updatedAt;
     this.#stored = true;
     this.#adopted = saved.id;
+    this.#savedJson = editable(this.#plain());
     return true;
   }
 

@@ -2,7 +2,7 @@ import { run } from './run.svelte';
 import { engineService } from '../services/engine.service';
 import type { MaskSpec } from '../services/engine.service';
 import { userMessage } from '../domain';
-import type { Panel, Story } from '../domain';
+import type { Panel, RegionBox, Story } from '../domain';
 
 export interface EditPicture {
   /** The attempt this picture is: an edit always repaints the attempt the artist chose. */
@@ -46,6 +46,9 @@ class EditState {
   #error = $state<string | null>(null);
   #status = $state<string | null>(null);
   #facts = $state.raw<EditFacts | null>(null);
+  /** A box the brush should show as the mask (set by "Fix this"); a new object is a new request. */
+  #preset = $state.raw<RegionBox | null>(null);
+  #focusPending = $state(false);
   #controller: AbortController | null = null;
   #owned: string[] = [];
 
@@ -110,11 +113,45 @@ class EditState {
   get facts() {
     return this.#facts;
   }
+  get preset() {
+    return this.#preset;
+  }
+  /** The edit panel should come into view and take the focus. */
+  get focusPending() {
+    return this.#focusPending;
+  }
+  focused(): void {
+    this.#focusPending = false;
+  }
 
   /** Start from a generated picture (a new generation replaces the base and clears the edit). */
   useBase(panelId: string, picture: EditPicture | null): void {
     if (this.#running) return;
     if (this.#panelId === panelId && this.#source === (picture?.imageId ?? null)) return;
+    this.#start(panelId, picture);
+  }
+
+  /**
+   * Redraw `box` of `picture` (the judged attempt, even when a chain of edits started elsewhere):
+   * the box, snapped to whole pixels, becomes the mask, and the edit panel is brought into view.
+   */
+  fix(panelId: string, picture: EditPicture, box: RegionBox): void {
+    if (this.#running) return;
+    if (this.#panelId !== panelId || this.#base?.attemptId !== picture.attemptId)
+      this.#start(panelId, picture);
+    const { width: W, height: H } = picture;
+    const x0 = Math.max(0, Math.floor(box.x * W));
+    const y0 = Math.max(0, Math.floor(box.y * H));
+    const x1 = Math.min(W, Math.max(x0 + 1, Math.ceil((box.x + box.w) * W)));
+    const y1 = Math.min(H, Math.max(y0 + 1, Math.ceil((box.y + box.h) * H)));
+    const snapped = { x: x0 / W, y: y0 / H, w: (x1 - x0) / W, h: (y1 - y0) / H };
+    this.#mask = { box: snapped, brush: null };
+    this.#preset = snapped;
+    this.#error = null;
+    this.#focusPending = true;
+  }
+
+  #start(panelId: string, picture: EditPicture | null): void {
     this.#panelId = panelId;
     this.#source = picture?.imageId ?? null;
     this.#base = picture;
@@ -124,10 +161,19 @@ class EditState {
     this.#status = null;
     this.#error = null;
     this.#mask = { box: null, brush: null };
+    this.#preset = null;
   }
+
+  /** The next local-edit panel to appear takes the focus (the review queue's "Edit region"). */
+  requestFocus(): void {
+    this.#focusPending = true;
+  }
+
+  /** The artist changed the mask with the brush. */
 
   setMask(mask: MaskSpec): void {
     this.#mask = mask;
+    this.#preset = null;
   }
 
   async run(story: Story, panel: Panel): Promise<void> {
@@ -185,6 +231,7 @@ class EditState {
       // The next edit continues from the edited picture.
       this.#base = after;
       this.#mask = { box: null, brush: null };
+      this.#preset = null;
       const editFacts = result.facts.edit;
       this.#facts = {
         attemptId: result.attempt.id,
@@ -228,6 +275,8 @@ class EditState {
     this.#facts = null;
     this.#status = null;
     this.#error = null;
+    this.#preset = null;
+    this.#focusPending = false;
   }
 }
 

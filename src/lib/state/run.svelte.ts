@@ -1,9 +1,9 @@
 import { gateService, type GateRun, type GateServiceEvent } from '../services/gate.service';
 import { libraryService } from '../services/library.service';
 import { needsModels, nextPanelState, userMessage } from '../domain';
-import type { Attempt, Panel, PanelStatus } from '../domain';
+import type { Attempt, Panel, PanelStatus, RegionBox } from '../domain';
 import { storyEditor } from './story-editor.svelte';
-import { edit } from './edit.svelte';
+import { edit, type EditPicture } from './edit.svelte';
 import { judge } from './judge.svelte';
 
 /** What the story view shows beside a panel: its status, or what the run is doing with it. */
@@ -354,17 +354,28 @@ class RunState {
 
   /** Put an attempt's picture under the local-edit brush. */
   async brush(panelId: string, attempt: Attempt): Promise<void> {
-    if (!attempt.imageId) return;
+    const picture = await this.#picture(attempt);
+    if (picture) edit.useBase(panelId, picture);
+  }
+
+  /** The judge's "Fix this": a local edit of `box` on this attempt, the box as the mask. */
+  async fix(panelId: string, attempt: Attempt, box: RegionBox): Promise<void> {
+    const picture = await this.#picture(attempt);
+    if (picture) edit.fix(panelId, picture, box);
+  }
+
+  async #picture(attempt: Attempt): Promise<EditPicture | null> {
+    if (!attempt.imageId) return null;
     const url = this.thumb(attempt.imageId) ?? (await this.#loadThumb(attempt.imageId));
-    if (!url) return;
-    edit.useBase(panelId, {
+    if (!url) return null;
+    return {
       attemptId: attempt.id,
       attemptIndex: attempt.index,
       imageId: attempt.imageId,
       url,
       width: attempt.parameters.width,
       height: attempt.parameters.height,
-    });
+    };
   }
 
   dismissError(): void {

@@ -2,6 +2,9 @@
 import type { Page } from '@playwright/test';
 import { expect } from './studio';
 import { makePng } from './png';
+import { pickCharacter } from './cast';
+
+export { pickCharacter };
 
 export async function createCharacter(page: Page, name: string, seed: number, hair = 'red'): Promise<void> {
   await page.goto('/#/character/new');
@@ -23,7 +26,7 @@ export async function createStory(page: Page, title: string, panels: string[][])
   for (const [i, names] of panels.entries()) {
     if (i > 0) await page.getByRole('button', { name: 'Add panel' }).click();
     for (const name of names) {
-      await page.getByLabel('Character to add').selectOption({ label: name });
+      await pickCharacter(page, name);
       await page.getByRole('button', { name: 'Add to panel' }).click();
     }
     await page.getByLabel('Location').fill('the harbour wall');
