@@ -101,6 +101,10 @@ test('a six-panel story on the board: drag and keyboard reorder, one colour per 
   await expect(page.getByTestId('region-picture')).toBeVisible({ timeout: 120_000 });
   await expect(cards(page).nth(0).getByTestId('board-thumb')).toBeVisible();
   expect(await colours(page)).toEqual(second);
+  // The card keeps its picture when another panel is opened.
+  await page.getByRole('button', { name: /^Panel 2\b/ }).click();
+  await expect(cards(page).nth(0).getByTestId('board-thumb')).toBeVisible();
+  await page.getByRole('button', { name: /^Panel 1\b/ }).click();
   // The attempts as a filmstrip: one frame, the one shown.
   await expect(page.getByTestId('strip-frame')).toHaveCount(1);
   await expect(page.getByTestId('strip-frame').first()).toHaveAttribute('aria-current', 'true');
