@@ -220,6 +220,8 @@ export const PanelStatus = z.enum(PANEL_STATUSES);
 export type PanelStatus = z.infer<typeof PanelStatus>;
 
 export const MAX_CAST = 6;
+/** Panels a story may hold. */
+export const MAX_PANELS = 200;
 
 export const Panel = z
   .object({
@@ -253,7 +255,7 @@ export const Story = z.object({
     .max(TEXT_LIMITS.storyTitle, `A story title must be at most ${TEXT_LIMITS.storyTitle} characters.`),
   premise: shortText('Premise', TEXT_LIMITS.premise),
   style: shortText('Style', TEXT_LIMITS.style),
-  panelIds: z.array(id).max(200, 'A story may have at most 200 panels.'),
+  panelIds: z.array(id).max(MAX_PANELS, `A story may have at most ${MAX_PANELS} panels.`),
   /** Small cover thumbnail (image id) for the library list; optional. */
   coverImageId: id.nullable().default(null),
   createdAt: timestamp,

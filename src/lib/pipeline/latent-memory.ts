@@ -19,12 +19,10 @@ export interface KeptLatents {
 }
 
 export async function pictureKey(rgba: Uint8ClampedArray, width: number, height: number): Promise<string> {
-  const head = new Uint8Array(new Uint32Array([width, height]).buffer);
-  const bytes = new Uint8Array(head.length + rgba.length);
-  bytes.set(head, 0);
-  bytes.set(rgba, head.length);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', rgba as Uint8ClampedArray<ArrayBuffer>),
+  );
+  return `${width}x${height}:${Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 export class LatentMemory {

@@ -3,6 +3,7 @@ import { libraryService } from '../services/library.service';
 import type { LibraryRow } from '../services/api';
 import {
   MAX_CAST,
+  MAX_PANELS,
   StoryLoomError,
   defaultRegion,
   newCastMember,
@@ -27,9 +28,6 @@ export type SaveState =
   | { kind: 'saved'; message: string }
   | { kind: 'invalid'; message: string }
   | { kind: 'error'; message: string };
-
-/** Story.panelIds holds at most this many (schema). */
-const MAX_PANELS = 200;
 
 const sameBox = (a: RegionBox, b: RegionBox) =>
   Math.abs(a.x - b.x) < 1e-9 &&
