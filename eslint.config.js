@@ -69,7 +69,13 @@ export default ts.config(
   // The configuration is plain data made at the composition root: it depends on nothing with effects.
   { files: ['src/lib/config/**'], rules: forbid(sideEffects) },
   {
-    files: ['src/lib/gate/**', 'src/lib/prompt/**', 'src/lib/domain/**', 'src/lib/layout/**', 'src/lib/planner/**'],
+    files: [
+      'src/lib/gate/**',
+      'src/lib/prompt/**',
+      'src/lib/domain/**',
+      'src/lib/layout/**',
+      'src/lib/planner/**',
+    ],
     rules: forbid(sideEffects),
   },
   {
