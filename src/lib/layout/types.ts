@@ -24,14 +24,10 @@ export interface Rect {
 /** A rectangle normalised to 0…1 of its container (picture or cell). */
 export type Rect01 = Rect;
 
-export type ReadingDirection = 'ltr' | 'rtl' | 'webtoon';
-
-export const BALLOON_KINDS = ['speech', 'thought', 'shout', 'whisper', 'caption', 'sfx'] as const;
-export type BalloonKind = (typeof BALLOON_KINDS)[number];
-
-/** The lettering fonts the app bundles (see layout/fonts.ts); the renderer and the SVG use the same stacks. */
-export const LETTERING_FONTS = ['dialogue', 'display'] as const;
-export type LetteringFont = (typeof LETTERING_FONTS)[number];
+/** Shared with the stored records (domain/schema.ts); the fonts' stacks are in layout/fonts.ts. */
+export { BALLOON_KINDS, LETTERING_FONTS } from '../domain/schema';
+export type { BalloonKind, LetteringFont, ReadingDirection } from '../domain/schema';
+import type { BalloonKind, LetteringFont, ReadingDirection } from '../domain/schema';
 
 /**
  * A page template: a split tree. A leaf is one cell; a split divides its box into rows

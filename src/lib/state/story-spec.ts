@@ -24,6 +24,9 @@ export function specOf(story: Story, panels: Panel[]): StorySpec {
       composition: { ...p.composition },
       caption: p.caption,
       dialogue: p.dialogue.map((d) => ({ ...d })),
+      beat: p.beat,
+      importance: p.importance,
+      lettering: structuredClone(p.lettering),
       createdAt: p.createdAt,
     })),
   };
@@ -47,6 +50,7 @@ const panelFields: [TextField, (p: PanelSpec) => string[]][] = [
   ['mood', (p) => [p.scene.mood]],
   ['action', (p) => p.cast.map((m) => m.action)],
   ['dialogue', (p) => p.dialogue.map((d) => d.text)],
+  ['beat', (p) => [p.beat]],
 ];
 
 /**
