@@ -41,7 +41,10 @@ export function loadWorkerFonts(): Promise<void> {
         self.fonts.add(face);
         await face.load();
       } catch (e) {
-        console.warn(`StoryLoom: the lettering font ${family} ${weight} did not load in the render worker; using fallbacks.`, e);
+        console.warn(
+          `StoryLoom: the lettering font ${family} ${weight} did not load in the render worker; using fallbacks.`,
+          e,
+        );
       }
     }),
   ).then(() => undefined);

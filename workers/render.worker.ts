@@ -47,7 +47,8 @@ const api: RenderApi = {
     try {
       const canvas = new OffscreenCanvas(size.width, size.height);
       const ctx = canvas.getContext('2d');
-      if (!ctx) throw new RenderFailure('render-failed', 'This browser could not make a canvas of that size.');
+      if (!ctx)
+        throw new RenderFailure('render-failed', 'This browser could not make a canvas of that size.');
       paintPage(ctx, job.page, pictures, size.scale, (d) => new Path2D(d));
       return await canvas.convertToBlob({ type: 'image/png' });
     } finally {

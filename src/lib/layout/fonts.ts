@@ -37,9 +37,7 @@ const SCRIPT_FALLBACKS = [
 /** The CSS font-family stack of each lettering font. */
 export const FONT_STACKS: Readonly<Record<LetteringFont, string>> = {
   dialogue: ["'Comic Neue'", "'Comic Sans MS'", "'Chalkboard SE'", ...SCRIPT_FALLBACKS].join(', '),
-  display: ["'Bangers'", "'Impact'", "'Haettenschweiler'", "'Arial Black'", ...SCRIPT_FALLBACKS].join(
-    ', ',
-  ),
+  display: ["'Bangers'", "'Impact'", "'Haettenschweiler'", "'Arial Black'", ...SCRIPT_FALLBACKS].join(', '),
 };
 
 /** The weights of each bundled family the app loads (Bangers has no bold: it is never faked). */

@@ -191,7 +191,7 @@ export function renderSize(
       ok: false,
       message:
         `At ${dpi} dpi this page would be ${width} × ${height} pixels ` +
-        `(${(width * height / 1e6).toFixed(1)} megapixels); at most ${MAX_RENDER_PIXELS / 1e6} megapixels ` +
+        `(${((width * height) / 1e6).toFixed(1)} megapixels); at most ${MAX_RENDER_PIXELS / 1e6} megapixels ` +
         'can be rendered: choose a lower resolution or a shorter page.',
     };
   return { ok: true, width, height, scale };

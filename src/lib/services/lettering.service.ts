@@ -20,7 +20,8 @@ export function loadLetteringFonts(): Promise<void> {
         const spec = `${weight} 16px '${LETTERING_FAMILIES[font]}'`;
         try {
           const faces = await document.fonts.load(spec);
-          if (faces.length === 0) console.warn(`StoryLoom: the lettering font ${spec} is not available; using fallbacks.`);
+          if (faces.length === 0)
+            console.warn(`StoryLoom: the lettering font ${spec} is not available; using fallbacks.`);
         } catch (e) {
           console.warn(`StoryLoom: the lettering font ${spec} failed to load; using fallbacks.`, e);
         }

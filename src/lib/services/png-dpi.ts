@@ -47,7 +47,8 @@ function physChunk(dpi: number): Uint8Array {
 
 /** `png` with a pHYs chunk saying `dpi` in both directions; an existing pHYs is replaced. */
 export function withPngDpi(png: Uint8Array, dpi: number): Uint8Array {
-  if (!(dpi > 0) || !Number.isFinite(dpi)) throw new Error(`The resolution must be a positive number, got ${dpi}.`);
+  if (!(dpi > 0) || !Number.isFinite(dpi))
+    throw new Error(`The resolution must be a positive number, got ${dpi}.`);
   if (png.length < 8 + 25 || SIGNATURE.some((b, i) => png[i] !== b)) fail('the signature is missing');
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const type = (at: number) => String.fromCharCode(...png.subarray(at + 4, at + 8));

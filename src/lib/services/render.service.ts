@@ -84,7 +84,8 @@ async function renderOnMainThread(
     canvas.width = size.width;
     canvas.height = size.height;
     const ctx = canvas.getContext('2d');
-    if (!ctx) throw new RenderClientError('render-failed', 'This browser could not make a canvas of that size.');
+    if (!ctx)
+      throw new RenderClientError('render-failed', 'This browser could not make a canvas of that size.');
     paintPage(ctx, page, decoded, size.scale, (d) => new Path2D(d));
     const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, 'image/png'));
     if (!blob) throw new RenderClientError('render-failed', 'This browser could not encode the page as PNG.');
