@@ -69,6 +69,7 @@ async function renderOnMainThread(
   const cancelled = () => new RenderClientError('cancelled', 'The page render was cancelled.');
   if (signal?.aborted) throw cancelled();
   await loadLetteringFonts();
+  if (signal?.aborted) throw cancelled();
   const decoded = new Map<string, PaintPicture<ImageBitmap>>();
   try {
     for (const { panelId, blob } of pictures) {
