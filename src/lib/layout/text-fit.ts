@@ -1,0 +1,224 @@
+/**
+ * Text fitting: greedy word wrap against the width of the body at each line's height, a binary
+ * search for the largest font size that fits, and the choice of a body size for a text.
+ */
+import { bandWidth, regionCentreX, regionSpan, textRegion, type TextRegion } from './shapes';
+import type { BalloonKind, LetteredLine, LetteringFont, Rect, TextMeasurer } from './types';
+
+export const LINE_HEIGHT = 1.2;
+export const ASCENT = 0.8;
+/** Half the leading above the ascent: the baseline sits this far (× size) below its band's top. */
+const BASELINE_IN_BAND = (LINE_HEIGHT - 1) / 2 + ASCENT;
+export const FONT_STEP = 0.5;
+
+export const MIN_FONT_SIZE = 9;
+export const MAX_FONT_SIZE: Record<LetteringFont, number> = { dialogue: 22, display: 40 };
+export const SFX_MAX_FONT_SIZE = 40;
+
+/** The band [top, bottom] a line with baseline `y` occupies. */
+export function lineBand(y: number, fontSize: number): [number, number] {
+  const top = y - BASELINE_IN_BAND * fontSize;
+  return [top, top + LINE_HEIGHT * fontSize];
+}
+
+export interface FittedText {
+  fontSize: number;
+  lineHeight: number;
+  lines: LetteredLine[];
+  overflow: boolean;
+}
+
+export interface FitOptions {
+  min?: number;
+  max?: number;
+  /** The artist's size: no search, only the overflow check. */
+  fixedSize?: number | null;
+}
+
+const words = (text: string): string[] => text.split(/\s+/).filter((w) => w.length > 0);
+
+/** Fit `text` into the text region of a body of `kind`. */
+export function fitText(
+  text: string,
+  kind: BalloonKind,
+  body: Rect,
+  font: LetteringFont,
+  measure: TextMeasurer,
+  opts: FitOptions = {},
+): FittedText {
+  const region = textRegion(kind, body);
+  const ws = words(text);
+  const min = opts.min ?? MIN_FONT_SIZE;
+  const max = Math.max(min, opts.max ?? maxFontSize(kind, font));
+  const at = (size: number) => layoutAt(ws, region, font, measure, size);
+  const result = (size: number, lines: LetteredLine[] | null): FittedText => ({
+    fontSize: size,
+    lineHeight: LINE_HEIGHT * size,
+    lines: lines ?? overflowLines(ws, region, font, measure, size),
+    overflow: lines === null,
+  });
+
+  if (opts.fixedSize != null) return result(opts.fixedSize, at(opts.fixedSize));
+  const minLines = at(min);
+  if (!minLines) return result(min, null);
+  // Sizes are min + i·step; lo always fits, hi never does (or is the top and fits).
+  let lo = 0;
+  let hi = Math.floor((max - min) / FONT_STEP + 1e-9);
+  const top = at(min + hi * FONT_STEP);
+  if (top) return result(min + hi * FONT_STEP, top);
+  let loLines = minLines;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const lines = at(min + mid * FONT_STEP);
+    if (lines) [lo, loLines] = [mid, lines];
+    else hi = mid;
+  }
+  return result(min + lo * FONT_STEP, loLines);
+}
+
+export function maxFontSize(kind: BalloonKind, font: LetteringFont): number {
+  return kind === 'sfx' ? SFX_MAX_FONT_SIZE : MAX_FONT_SIZE[font];
+}
+
+/**
+ * Lay the words out at one size, or null when they do not fit. Tries 1, 2, … lines, each block
+ * centred vertically, because the widths available depend on where the lines fall.
+ */
+export function layoutAt(
+  ws: string[],
+  region: TextRegion,
+  font: LetteringFont,
+  measure: TextMeasurer,
+  size: number,
+): LetteredLine[] | null {
+  if (ws.length === 0) return [];
+  const lh = LINE_HEIGHT * size;
+  const [y0, y1] = regionSpan(region);
+  const maxLines = Math.floor((y1 - y0) / lh + 1e-9);
+  const cx = regionCentreX(region);
+  for (let k = 1; k <= maxLines; k++) {
+    const top = (y0 + y1) / 2 - (k * lh) / 2;
+    const widths = Array.from({ length: k }, (_, i) => bandWidth(region, top + i * lh, top + (i + 1) * lh));
+    const texts = wrap(ws, widths, (s) => measure(s, font, size));
+    if (texts) return texts.map((t, i) => ({ text: t, x: cx, y: top + i * lh + BASELINE_IN_BAND * size }));
+  }
+  return null;
+}
+
+/**
+ * Greedy wrap into lines of the given widths; a word wider than a whole line is broken by
+ * characters. Null when the words need more lines than there are.
+ */
+export function wrap(ws: string[], widths: number[], width: (s: string) => number): string[] | null {
+  const lines: string[] = [];
+  let queue = ws.slice();
+  for (const max of widths) {
+    if (queue.length === 0) break;
+    let line = '';
+    while (queue.length > 0) {
+      const word = queue[0]!;
+      const next = line ? `${line} ${word}` : word;
+      if (width(next) <= max) {
+        line = next;
+        queue.shift();
+        continue;
+      }
+      if (line) break;
+      const cut = longestPrefix(word, max, width);
+      if (cut === 0) return null;
+      line = word.slice(0, cut);
+      queue = [word.slice(cut), ...queue.slice(1)];
+      break;
+    }
+    lines.push(line);
+  }
+  return queue.length === 0 ? lines : null;
+}
+
+function longestPrefix(word: string, max: number, width: (s: string) => number): number {
+  let n = 0;
+  while (n < word.length && width(word.slice(0, n + 1)) <= max) n++;
+  return n;
+}
+
+/** At the minimum size nothing fits: wrap to the widest chord and let the lines spill, centred. */
+function overflowLines(
+  ws: string[],
+  region: TextRegion,
+  font: LetteringFont,
+  measure: TextMeasurer,
+  size: number,
+): LetteredLine[] {
+  const [y0, y1] = regionSpan(region);
+  const widest = Math.max(1, bandWidth(region, (y0 + y1) / 2, (y0 + y1) / 2));
+  const texts = wrapLoose(ws, widest, (s) => measure(s, font, size));
+  const lh = LINE_HEIGHT * size;
+  const top = (y0 + y1) / 2 - (texts.length * lh) / 2;
+  const cx = regionCentreX(region);
+  return texts.map((t, i) => ({ text: t, x: cx, y: top + i * lh + BASELINE_IN_BAND * size }));
+}
+
+function wrapLoose(ws: string[], max: number, width: (s: string) => number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of ws) {
+    const next = line ? `${line} ${w}` : w;
+    if (line && width(next) > max) {
+      lines.push(line);
+      line = w;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+// --- body size -----------------------------------------------------------------------------
+
+interface BodyStyle {
+  aspect: number;
+  readable: number;
+  capW: number;
+  capH: number;
+}
+
+/** Shapes and caps per kind: balloons are ~1.6:1, captions are strips, sfx are loose. */
+function bodyStyle(kind: BalloonKind): BodyStyle {
+  if (kind === 'caption') return { aspect: 4, readable: 13, capW: 0.9, capH: 0.3 };
+  if (kind === 'sfx') return { aspect: 2.2, readable: 24, capW: 0.5, capH: 0.4 };
+  return { aspect: 1.6, readable: 14, capW: 0.45, capH: 0.4 };
+}
+
+const GROWTH = 1.08;
+
+/**
+ * The body size for a text in a cell: start small at the kind's aspect and grow (width first,
+ * then height once the width is capped) until the text fits at a readable size or both caps
+ * are reached.
+ */
+export function sizeBody(
+  text: string,
+  kind: BalloonKind,
+  font: LetteringFont,
+  measure: TextMeasurer,
+  cell: Rect,
+  readable?: number,
+): { w: number; h: number } {
+  const style = bodyStyle(kind);
+  const size = readable ?? style.readable;
+  const capW = cell.w * style.capW;
+  const capH = cell.h * style.capH;
+  const ws = words(text);
+  const lineArea = measure(text, font, size) * LINE_HEIGHT * size;
+  // An ellipse holds roughly half its box in usable text area: start a little below that.
+  let w = Math.min(capW, Math.max(3 * size, Math.sqrt(lineArea * style.aspect * 1.6)));
+  let h = Math.min(capH, Math.max(LINE_HEIGHT * size * 1.6, w / style.aspect));
+  for (let i = 0; i < 60; i++) {
+    if (layoutAt(ws, textRegion(kind, { x: 0, y: 0, w, h }), font, measure, size)) break;
+    if (w < capW) {
+      w = Math.min(capW, w * GROWTH);
+      h = Math.min(capH, Math.max(h, w / style.aspect));
+    } else if (h < capH) h = Math.min(capH, h * GROWTH);
+    else break;
+  }
+  return { w, h };
+}
