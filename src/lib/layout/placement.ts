@@ -8,7 +8,7 @@ import { bottom, centre, inset, overlapArea, right, union } from './geometry';
 import type { BalloonKind, ReadingDirection, Rect } from './types';
 
 /** Balloons keep this far inside the frame so the border never cuts them. */
-export const CELL_INSET = 4;
+export const CELL_INSET = 8;
 const GRID = 8;
 const HARD = 1e6;
 /** Overlaps below this area (units²) are rounding, not overlaps. */
@@ -121,12 +121,22 @@ function positionCost(box: Rect, ctx: CostContext): number {
   if (ctx.item.kind === 'caption') return cost + captionCost(box, ctx.area, ctx.direction);
   const head = speakerHead(ctx.item.speakerId, ctx.cast);
   if (head) return cost + speakerCost(box, head, diag);
-  // Off-panel voices and sound effects: high in the cell reads first and covers least.
+  if (hasVoice(ctx.item.kind)) return cost + offPanelCost(box, ctx.area);
+  // Sound effects: high in the cell reads first and covers least.
   return cost + (0.6 * (box.y - ctx.area.y)) / ctx.area.h;
 }
 
 function overlapTotal(box: Rect, rects: Rect[]): number {
   return rects.reduce((s, r) => s + overlapArea(box, r), 0) / (box.w * box.h);
+}
+
+const hasVoice = (kind: BalloonKind): boolean => kind !== 'caption' && kind !== 'sfx';
+
+/** An off-panel voice hugs an edge (its tail leaves the frame there), the top one first. */
+function offPanelCost(box: Rect, area: Rect): number {
+  const edge = Math.min(box.x - area.x, right(area) - right(box), bottom(area) - bottom(box));
+  const top = box.y - area.y;
+  return (3 * Math.min(top, edge + 0.05 * area.h)) / Math.min(area.w, area.h);
 }
 
 /** Covering bodies is allowed but mildly discouraged. */

@@ -50,7 +50,7 @@ export function fitText(
   const ws = words(text);
   const min = opts.min ?? MIN_FONT_SIZE;
   const max = Math.max(min, opts.max ?? maxFontSize(kind, font));
-  const at = (size: number) => layoutAt(ws, region, font, measure, size);
+  const at = (size: number, breakWords: boolean) => layoutAt(ws, region, font, measure, size, breakWords);
   const result = (size: number, lines: LetteredLine[] | null): FittedText => ({
     fontSize: size,
     lineHeight: LINE_HEIGHT * size,
@@ -58,22 +58,39 @@ export function fitText(
     overflow: lines === null,
   });
 
-  if (opts.fixedSize != null) return result(opts.fixedSize, at(opts.fixedSize));
-  const minLines = at(min);
-  if (!minLines) return result(min, null);
-  // Sizes are min + i·step; lo always fits, hi never does (or is the top and fits).
+  if (opts.fixedSize != null) return result(opts.fixedSize, at(opts.fixedSize, true));
+  // Whole words first: a word is cut by characters only when it is wider than a line even at
+  // the minimum size, never just to reach a larger size.
+  const whole = searchSize(min, max, (size) => at(size, false));
+  if (whole) return result(whole.size, whole.lines);
+  const cut = searchSize(min, max, (size) => at(size, true));
+  return cut ? result(cut.size, cut.lines) : result(min, null);
+}
+
+/**
+ * Binary search over the sizes min + i·step for the largest one that fits (assuming, as wrapping
+ * nearly always gives, that a size fits when a larger one does). Null when even min does not.
+ */
+export function searchSize(
+  min: number,
+  max: number,
+  fits: (size: number) => LetteredLine[] | null,
+): { size: number; lines: LetteredLine[] } | null {
+  const minLines = fits(min);
+  if (!minLines) return null;
   let lo = 0;
   let hi = Math.floor((max - min) / FONT_STEP + 1e-9);
-  const top = at(min + hi * FONT_STEP);
-  if (top) return result(min + hi * FONT_STEP, top);
+  const topLines = fits(min + hi * FONT_STEP);
+  if (topLines) return { size: min + hi * FONT_STEP, lines: topLines };
   let loLines = minLines;
+  // Invariant: lo fits, hi does not.
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    const lines = at(min + mid * FONT_STEP);
+    const lines = fits(min + mid * FONT_STEP);
     if (lines) [lo, loLines] = [mid, lines];
     else hi = mid;
   }
-  return result(min + lo * FONT_STEP, loLines);
+  return { size: min + lo * FONT_STEP, lines: loLines };
 }
 
 export function maxFontSize(kind: BalloonKind, font: LetteringFont): number {
@@ -90,6 +107,7 @@ export function layoutAt(
   font: LetteringFont,
   measure: TextMeasurer,
   size: number,
+  breakWords = true,
 ): LetteredLine[] | null {
   if (ws.length === 0) return [];
   const lh = LINE_HEIGHT * size;
@@ -99,7 +117,7 @@ export function layoutAt(
   for (let k = 1; k <= maxLines; k++) {
     const top = (y0 + y1) / 2 - (k * lh) / 2;
     const widths = Array.from({ length: k }, (_, i) => bandWidth(region, top + i * lh, top + (i + 1) * lh));
-    const texts = wrap(ws, widths, (s) => measure(s, font, size));
+    const texts = wrap(ws, widths, (s) => measure(s, font, size), breakWords);
     if (texts) return texts.map((t, i) => ({ text: t, x: cx, y: top + i * lh + BASELINE_IN_BAND * size }));
   }
   return null;
@@ -109,7 +127,12 @@ export function layoutAt(
  * Greedy wrap into lines of the given widths; a word wider than a whole line is broken by
  * characters. Null when the words need more lines than there are.
  */
-export function wrap(ws: string[], widths: number[], width: (s: string) => number): string[] | null {
+export function wrap(
+  ws: string[],
+  widths: number[],
+  width: (s: string) => number,
+  breakWords = true,
+): string[] | null {
   const lines: string[] = [];
   let queue = ws.slice();
   for (const max of widths) {
@@ -124,6 +147,7 @@ export function wrap(ws: string[], widths: number[], width: (s: string) => numbe
         continue;
       }
       if (line) break;
+      if (!breakWords) return null;
       const cut = longestPrefix(word, max, width);
       if (cut === 0) return null;
       line = word.slice(0, cut);
@@ -213,7 +237,7 @@ export function sizeBody(
   let w = Math.min(capW, Math.max(3 * size, Math.sqrt(lineArea * style.aspect * 1.6)));
   let h = Math.min(capH, Math.max(LINE_HEIGHT * size * 1.6, w / style.aspect));
   for (let i = 0; i < 60; i++) {
-    if (layoutAt(ws, textRegion(kind, { x: 0, y: 0, w, h }), font, measure, size)) break;
+    if (layoutAt(ws, textRegion(kind, { x: 0, y: 0, w, h }), font, measure, size, false)) break;
     if (w < capW) {
       w = Math.min(capW, w * GROWTH);
       h = Math.min(capH, Math.max(h, w / style.aspect));

@@ -164,9 +164,9 @@ describe('balloon placement', () => {
     });
     const ltr = scene(frame, p).balloons[0]!.box;
     const rtl = scene(frame, p, 'rtl').balloons[0]!.box;
-    expect(ltr.y).toBeCloseTo(4, 6);
-    expect(ltr.x).toBeCloseTo(4, 6);
-    expect(rtl.x + rtl.w).toBeCloseTo(396, 6);
+    expect(ltr.y).toBeCloseTo(8, 6);
+    expect(ltr.x).toBeCloseTo(8, 6);
+    expect(rtl.x + rtl.w).toBeCloseTo(392, 6);
   });
 
   it('is deterministic', () => {

@@ -56,10 +56,12 @@ describe('text fitting', () => {
       const body = { x: 0, y: 0, w: 180, h: 110 };
       const fit = fitText(text, 'speech', body, 'dialogue', fakeMeasure);
       expect(fit.overflow).toBe(false);
+      // Whole words are preferred: the search ran in that mode when the text fits unbroken.
+      const whole =
+        layoutAt(words(text), region(body), 'dialogue', fakeMeasure, fit.fontSize, false) !== null;
       if (fit.fontSize < 22) {
-        expect(
-          layoutAt(words(text), region(body), 'dialogue', fakeMeasure, fit.fontSize + FONT_STEP),
-        ).toBeNull();
+        const bigger = fit.fontSize + FONT_STEP;
+        expect(layoutAt(words(text), region(body), 'dialogue', fakeMeasure, bigger, !whole)).toBeNull();
       }
       expect(layoutAt(words(text), region(body), 'dialogue', fakeMeasure, fit.fontSize)).not.toBeNull();
     }
@@ -79,6 +81,9 @@ describe('text fitting', () => {
     );
     expect(fit.overflow).toBe(false);
     expect(fit.lines.length).toBeGreaterThan(1);
+    // …but never cuts a word that fits whole at a smaller size.
+    const sfx = fitText('KRAKA-BOOM', 'sfx', { x: 0, y: 0, w: 150, h: 70 }, 'display', fakeMeasure);
+    expect(sfx.lines.map((l) => l.text)).toEqual(['KRAKA-BOOM']);
   });
 
   it('flags overflow and uses the minimum size when nothing fits', () => {
