@@ -46,7 +46,8 @@ export function placeBalloons(
     const placed = boxes.filter((b): b is Rect => b !== null);
     const previous = lastBefore(boxes, i);
     const size = { w: Math.min(item.size.w, area.w), h: Math.min(item.size.h, area.h) };
-    const ctx: CostContext = { area, frame, cast, heads, placed, previous, item, direction };
+    const head = item.kind === 'caption' ? null : speakerHead(item.speakerId, cast);
+    const ctx: CostContext = { area, frame, cast, heads, placed, previous, item, direction, head };
     boxes[i] = bestPosition(size, ctx);
   });
   return boxes as Rect[];
@@ -66,6 +67,8 @@ interface CostContext {
   previous: Rect | null;
   item: PlacementItem;
   direction: ReadingDirection;
+  /** The speaker's head in the cell, found once per balloon rather than per candidate. */
+  head: Rect | null;
 }
 
 /**
@@ -119,8 +122,7 @@ function positionCost(box: Rect, ctx: CostContext): number {
   cost += bodyCost(box, ctx.cast);
   cost += readingCost(box, ctx.previous, ctx.direction, diag);
   if (ctx.item.kind === 'caption') return cost + captionCost(box, ctx.area, ctx.direction);
-  const head = speakerHead(ctx.item.speakerId, ctx.cast);
-  if (head) return cost + speakerCost(box, head, diag);
+  if (ctx.head) return cost + speakerCost(box, ctx.head, diag);
   if (hasVoice(ctx.item.kind)) return cost + offPanelCost(box, ctx.area);
   // Sound effects: high in the cell reads first and covers least.
   return cost + (0.6 * (box.y - ctx.area.y)) / ctx.area.h;

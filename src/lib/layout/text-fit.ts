@@ -114,7 +114,12 @@ export function layoutAt(
   const [y0, y1] = regionSpan(region);
   const maxLines = Math.floor((y1 - y0) / lh + 1e-9);
   const cx = regionCentreX(region);
-  for (let k = 1; k <= maxLines; k++) {
+  // No line is wider than the widest chord, so fewer lines than this cannot hold the letters
+  // (the 0.9 leaves room for kerning in a real measurer); skipping them saves most of the work.
+  const widest = bandWidth(region, (y0 + y1) / 2, (y0 + y1) / 2);
+  if (widest <= 0) return null;
+  const fewest = Math.max(1, Math.floor((0.9 * measure(ws.join(''), font, size)) / widest));
+  for (let k = fewest; k <= maxLines; k++) {
     const top = (y0 + y1) / 2 - (k * lh) / 2;
     const widths = Array.from({ length: k }, (_, i) => bandWidth(region, top + i * lh, top + (i + 1) * lh));
     const texts = wrap(ws, widths, (s) => measure(s, font, size), breakWords);
