@@ -26,7 +26,7 @@ describe('golden layouts', () => {
       const actual = rounded(layoutStory(input()));
       if (update) {
         mkdirSync(fixtures, { recursive: true });
-        writeFileSync(file, JSON.stringify(actual, null, 1) + '\n');
+        writeFileSync(file, JSON.stringify(actual, null, 2) + '\n');
       }
       expect(existsSync(file), `${file} is missing; run with UPDATE_GOLDEN=1`).toBe(true);
       expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
