@@ -164,7 +164,7 @@ function speakerCost(box: Rect, head: Rect, diag: number): number {
   const hc = centre(head);
   let cost = 4 * gap + (0.5 * Math.abs(c.x - hc.x)) / diag;
   const belowBy = bottom(box) - (head.y + head.h * 0.3);
-  if (belowBy > 0) cost += 0.3 + (1.5 * belowBy) / diag;
+  if (belowBy > 0) cost += 0.8 + (1.5 * belowBy) / diag;
   return cost;
 }
 

@@ -122,6 +122,39 @@ describe('balloon placement', () => {
     expect(tails).toBeGreaterThan(200);
   });
 
+  it('mostly sits above the speaker when there is room, so the tail points down to the head', () => {
+    let down = 0;
+    let all = 0;
+    for (const s of scenes)
+      for (const b of s.balloons) {
+        const zones = s.cast.find((c) => c.characterId === b.speakerId)?.headZones ?? [];
+        if (!b.tailTip || zones.length === 0) continue;
+        const top = Math.min(...zones.map((z) => z.y));
+        if (top - placementArea(s.frame).y < b.box.h) continue;
+        all++;
+        if (b.tailTip.y > b.box.y + b.box.h / 2) down++;
+      }
+    // Not always: the reading order (a later balloon lower) and other heads can outweigh it.
+    expect(down / all).toBeGreaterThan(0.65);
+  });
+
+  it('reads right to left in rtl: the second balloon of a band comes to the left', () => {
+    const frame = { x: 0, y: 0, w: 600, h: 300 };
+    const p = panel('p', {
+      imageAspect: 2,
+      cast: [member('a', 0.4, 0.45, 0.2, 0.55)],
+      texts: [text('one', 'First words.', 'a'), text('two', 'Second words.', 'a')],
+    });
+    const [ltr1, ltr2] = scene(frame, p, 'ltr').balloons.map((b) => b.box);
+    const [rtl1, rtl2] = scene(frame, p, 'rtl').balloons.map((b) => b.box);
+    const sameBand = (a: Rect, b: Rect) =>
+      Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) <= 0.5 * Math.min(a.h, b.h);
+    if (sameBand(ltr1!, ltr2!)) expect(ltr2!.x).toBeGreaterThan(ltr1!.x);
+    else expect(ltr2!.y).toBeGreaterThan(ltr1!.y);
+    if (sameBand(rtl1!, rtl2!)) expect(rtl2!.x).toBeLessThan(rtl1!.x);
+    else expect(rtl2!.y).toBeGreaterThan(rtl1!.y);
+  });
+
   it('puts balloons in reading order most of the time and near the speaker', () => {
     let inOrder = 0;
     let pairs = 0;
