@@ -2,9 +2,8 @@
  * Pagination (how many panels on each page, story order kept) and the choice of a template for a
  * page's panels.
  */
-import { cellCount, MAX_CELLS_PER_PAGE, templateById, templatesWithCells } from './templates';
+import { cellCount, cellRects, MAX_CELLS_PER_PAGE, templateById, templatesWithCells } from './templates';
 import type { PageSpec, PageTemplate } from './types';
-import { cellRects } from './templates';
 
 export const PAGE_WEIGHT = 4;
 export const SPLASH_IMPORTANCE = 3;

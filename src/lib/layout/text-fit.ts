@@ -12,7 +12,8 @@ const BASELINE_IN_BAND = (LINE_HEIGHT - 1) / 2 + ASCENT;
 export const FONT_STEP = 0.5;
 
 export const MIN_FONT_SIZE = 9;
-export const MAX_FONT_SIZE: Record<LetteringFont, number> = { dialogue: 22, display: 40 };
+/** Dialogue stays conversational whatever the font; a sound effect may be loud. */
+export const MAX_FONT_SIZE = 22;
 export const SFX_MAX_FONT_SIZE = 40;
 
 /** The band [top, bottom] a line with baseline `y` occupies. */
@@ -49,7 +50,7 @@ export function fitText(
   const region = textRegion(kind, body);
   const ws = words(text);
   const min = opts.min ?? MIN_FONT_SIZE;
-  const max = Math.max(min, opts.max ?? maxFontSize(kind, font));
+  const max = Math.max(min, opts.max ?? maxFontSize(kind));
   const at = (size: number, breakWords: boolean) => layoutAt(ws, region, font, measure, size, breakWords);
   const result = (size: number, lines: LetteredLine[] | null): FittedText => ({
     fontSize: size,
@@ -69,7 +70,7 @@ export function fitText(
 
 /**
  * Binary search over the sizes min + i·step for the largest one that fits (assuming, as wrapping
- * nearly always gives, that a size fits when a larger one does). Null when even min does not.
+ * nearly always gives, that whatever fits also fits smaller). Null when even min does not.
  */
 export function searchSize(
   min: number,
@@ -93,8 +94,8 @@ export function searchSize(
   return { size: min + lo * FONT_STEP, lines: loLines };
 }
 
-export function maxFontSize(kind: BalloonKind, font: LetteringFont): number {
-  return kind === 'sfx' ? SFX_MAX_FONT_SIZE : MAX_FONT_SIZE[font];
+export function maxFontSize(kind: BalloonKind): number {
+  return kind === 'sfx' ? SFX_MAX_FONT_SIZE : MAX_FONT_SIZE;
 }
 
 /**
