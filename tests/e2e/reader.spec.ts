@@ -28,7 +28,13 @@ interface Geometry {
       frame: Box;
       regions: { characterId: string; box: Box }[];
       heads: { characterId: string; box: Box }[];
-      balloons: { id: string; kind: string; speakerId: string; box: Box; tip: { x: number; y: number } | null }[];
+      balloons: {
+        id: string;
+        kind: string;
+        speakerId: string;
+        box: Box;
+        tip: { x: number; y: number } | null;
+      }[];
     }[];
   }[];
 }
@@ -126,15 +132,23 @@ function checkLettering(g: Geometry): number {
   for (const p of g.pages)
     for (const c of p.cells) {
       for (const b of c.balloons) {
-        expect(inside({ x: b.box.x, y: b.box.y }, c.frame) && inside({ x: b.box.x + b.box.w, y: b.box.y + b.box.h }, c.frame), `balloon ${b.id} inside its panel`).toBe(true);
-        for (const h of c.heads) expect(overlap(b.box, h.box), `balloon ${b.id} off the head of ${h.characterId}`).toBe(0);
+        expect(
+          inside({ x: b.box.x, y: b.box.y }, c.frame) &&
+            inside({ x: b.box.x + b.box.w, y: b.box.y + b.box.h }, c.frame),
+          `balloon ${b.id} inside its panel`,
+        ).toBe(true);
+        for (const h of c.heads)
+          expect(overlap(b.box, h.box), `balloon ${b.id} off the head of ${h.characterId}`).toBe(0);
         if (!b.speakerId) continue;
         expect(b.tip, `balloon ${b.id} has a tail`).not.toBeNull();
         const region = c.regions.find((r) => r.characterId === b.speakerId);
         expect(region, `the speaker of ${b.id} is drawn in the panel`).toBeDefined();
         expect(inside(b.tip!, region!.box), `tail of ${b.id} ends in its speaker's region`).toBe(true);
         const heads = c.heads.filter((h) => h.characterId === b.speakerId);
-        expect(heads.some((h) => inside(b.tip!, h.box)), `tail of ${b.id} ends in its speaker's head zone`).toBe(true);
+        expect(
+          heads.some((h) => inside(b.tip!, h.box)),
+          `tail of ${b.id} ends in its speaker's head zone`,
+        ).toBe(true);
         tails++;
       }
     }
@@ -213,7 +227,9 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
 
   // 4. Edit: drag Mira's first balloon down and right, retype it; both survive a reload.
   await page.getByTestId('reader-edit').check();
-  const balloon = page.locator('[data-testid="reader-balloon"]').filter({ hasText: 'Do you hear the bells?' });
+  const balloon = page
+    .locator('[data-testid="reader-balloon"]')
+    .filter({ hasText: 'Do you hear the bells?' });
   const before = JSON.parse((await balloon.getAttribute('data-box'))!) as Box;
   const body = balloon.getByTestId('reader-balloon-body');
   const rect = (await body.boundingBox())!;
@@ -221,7 +237,9 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
   const scale = svgRect.width / ltr.pages[0]!.width; // screen px per page unit
   await page.mouse.move(rect.x + rect.width / 2, rect.y + rect.height / 2);
   await page.mouse.down();
-  await page.mouse.move(rect.x + rect.width / 2 + 20 * scale, rect.y + rect.height / 2 + 30 * scale, { steps: 5 });
+  await page.mouse.move(rect.x + rect.width / 2 + 20 * scale, rect.y + rect.height / 2 + 30 * scale, {
+    steps: 5,
+  });
   await page.mouse.up();
   await expect(balloon).toHaveAttribute('data-pinned', 'true');
   const moved = JSON.parse((await balloon.getAttribute('data-box'))!) as Box;
@@ -255,37 +273,43 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
   const png = await readFile(file!);
   expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1240, 1754]);
-  const samples = await page.getByTestId('reader-page').first().evaluate(async (svg, bytes) => {
-    const s = 150 / 96;
-    const image = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
-    const canvas = new OffscreenCanvas(image.width, image.height);
-    const ctx = canvas.getContext('2d')!;
-    ctx.drawImage(image, 0, 0);
-    const dark = (x: number, y: number) => {
-      // Any dark pixel within 2 px: the stroke is about 3 px wide at 150 dpi.
-      const d = ctx.getImageData(Math.round(x * s) - 2, Math.round(y * s) - 2, 5, 5).data;
-      for (let i = 0; i < d.length; i += 4) if (d[i]! + d[i + 1]! + d[i + 2]! < 200) return true;
-      return false;
-    };
-    let on = 0;
-    let off = 0;
-    let n = 0;
-    for (const path of svg.querySelectorAll<SVGPathElement>('[data-testid="reader-balloon-body"]')) {
-      const length = path.getTotalLength();
-      const box = path.getBBox();
-      const cx = box.x + box.width / 2;
-      const cy = box.y + box.height / 2;
-      for (let k = 0; k < 24; k++) {
-        const p = path.getPointAtLength((length * k) / 24);
-        n++;
-        if (dark(p.x, p.y)) on++;
-        // 12 units further out from the balloon's centre: outside the outline, on the empty panel.
-        const d = Math.hypot(p.x - cx, p.y - cy) || 1;
-        if (dark(p.x + ((p.x - cx) / d) * 12, p.y + ((p.y - cy) / d) * 12)) off++;
-      }
-    }
-    return { n, on, off };
-  }, [...png]);
+  const samples = await page
+    .getByTestId('reader-page')
+    .first()
+    .evaluate(
+      async (svg, bytes) => {
+        const s = 150 / 96;
+        const image = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
+        const canvas = new OffscreenCanvas(image.width, image.height);
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(image, 0, 0);
+        const dark = (x: number, y: number) => {
+          // Any dark pixel within 2 px: the stroke is about 3 px wide at 150 dpi.
+          const d = ctx.getImageData(Math.round(x * s) - 2, Math.round(y * s) - 2, 5, 5).data;
+          for (let i = 0; i < d.length; i += 4) if (d[i]! + d[i + 1]! + d[i + 2]! < 200) return true;
+          return false;
+        };
+        let on = 0;
+        let off = 0;
+        let n = 0;
+        for (const path of svg.querySelectorAll<SVGPathElement>('[data-testid="reader-balloon-body"]')) {
+          const length = path.getTotalLength();
+          const box = path.getBBox();
+          const cx = box.x + box.width / 2;
+          const cy = box.y + box.height / 2;
+          for (let k = 0; k < 24; k++) {
+            const p = path.getPointAtLength((length * k) / 24);
+            n++;
+            if (dark(p.x, p.y)) on++;
+            // 12 units further out from the balloon's centre: outside the outline, on the empty panel.
+            const d = Math.hypot(p.x - cx, p.y - cy) || 1;
+            if (dark(p.x + ((p.x - cx) / d) * 12, p.y + ((p.y - cy) / d) * 12)) off++;
+          }
+        }
+        return { n, on, off };
+      },
+      [...png],
+    );
   expect(samples.n).toBeGreaterThanOrEqual(24 * 3);
   expect(samples.on / samples.n).toBeGreaterThan(0.95);
   expect(samples.off / samples.n).toBeLessThan(0.3);

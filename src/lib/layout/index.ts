@@ -9,3 +9,5 @@ export * from './placement';
 export * from './tails';
 export * from './lettering';
 export * from './layout';
+export * from './from-story';
+export * from './lettering-edit';

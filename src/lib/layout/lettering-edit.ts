@@ -27,7 +27,11 @@ export function blankBalloon(id: string): Balloon {
 }
 
 /** The lettering with balloon `id` changed by `patch` (added when it had no entry yet). */
-export function withBalloon(lettering: readonly Balloon[], id: string, patch: Partial<Omit<Balloon, 'id'>>): Balloon[] {
+export function withBalloon(
+  lettering: readonly Balloon[],
+  id: string,
+  patch: Partial<Omit<Balloon, 'id'>>,
+): Balloon[] {
   const at = lettering.findIndex((b) => b.id === id);
   const next = { ...(at >= 0 ? lettering[at]! : blankBalloon(id)), ...patch, id };
   return at >= 0 ? lettering.map((b, i) => (i === at ? next : b)) : [...lettering, next];

@@ -5,8 +5,25 @@ import { renderPagePng } from '../services/render.service';
 import { userMessage } from '../domain';
 import type { BalloonKind, Panel, PageSettings, Story } from '../domain';
 import { layoutInputFor, layoutStory } from '../layout';
-import type { BalloonLayout, CellLayout, PageLayout, Point, Rect, StoryLayout, TextMeasurer } from '../layout';
-import { boxInCell, liveLettering, pinAt, pointInCell, rekinded, retyped, spreadViews, unpin } from '../layout';
+import type {
+  BalloonLayout,
+  CellLayout,
+  PageLayout,
+  Point,
+  Rect,
+  StoryLayout,
+  TextMeasurer,
+} from '../layout';
+import {
+  boxInCell,
+  liveLettering,
+  pinAt,
+  pointInCell,
+  rekinded,
+  retyped,
+  spreadViews,
+  unpin,
+} from '../layout';
 
 /** The balloon the artist has picked in edit mode. */
 export interface BalloonRef {
@@ -219,7 +236,10 @@ class ReaderState {
   async moveBalloon(ref: BalloonRef, box: Rect): Promise<void> {
     const found = this.balloon(ref);
     if (!found) return;
-    const tail = found.balloon.tailTip && found.balloon.pinned ? pointInCell(found.cell.frame, found.balloon.tailTip) : null;
+    const tail =
+      found.balloon.tailTip && found.balloon.pinned
+        ? pointInCell(found.cell.frame, found.balloon.tailTip)
+        : null;
     await this.#letter(ref.panelId, (p) => ({
       lettering: pinAt(p.lettering, ref.balloonId, boxInCell(found.cell.frame, box), tail),
     }));
@@ -231,7 +251,12 @@ class ReaderState {
     if (!found) return;
     const { frame } = found.cell;
     await this.#letter(ref.panelId, (p) => ({
-      lettering: pinAt(p.lettering, ref.balloonId, boxInCell(frame, found.balloon.box), pointInCell(frame, tip)),
+      lettering: pinAt(
+        p.lettering,
+        ref.balloonId,
+        boxInCell(frame, found.balloon.box),
+        pointInCell(frame, tip),
+      ),
     }));
   }
 
@@ -242,7 +267,12 @@ class ReaderState {
     const tip = found.balloon.tailTip;
     await this.#letter(ref.panelId, (p) => ({
       lettering: pinned
-        ? pinAt(p.lettering, ref.balloonId, boxInCell(frame, found.balloon.box), tip ? pointInCell(frame, tip) : null)
+        ? pinAt(
+            p.lettering,
+            ref.balloonId,
+            boxInCell(frame, found.balloon.box),
+            tip ? pointInCell(frame, tip) : null,
+          )
         : unpin(p.lettering, ref.balloonId),
     }));
   }
