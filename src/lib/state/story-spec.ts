@@ -26,7 +26,11 @@ export function specOf(story: Story, panels: Panel[]): StorySpec {
       dialogue: p.dialogue.map((d) => ({ ...d })),
       beat: p.beat,
       importance: p.importance,
-      lettering: structuredClone(p.lettering),
+      lettering: p.lettering.map((b) => ({
+        ...b,
+        box: b.box ? { ...b.box } : null,
+        tail: b.tail ? { ...b.tail } : null,
+      })),
       createdAt: p.createdAt,
     })),
   };
