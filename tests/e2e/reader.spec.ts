@@ -261,6 +261,66 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
   await page.goto(`/#/story/${storyId}`);
   await expect(page.getByLabel('Line 1', { exact: true })).toHaveValue('Do you hear the bells ringing?');
 
+  // 4b. Aim a tail by its handle: the tip stays where it was dropped; unpinned, the layout places it again.
+  await page.goto(`/#/read/${storyId}`);
+  await page.getByTestId('reader-edit').check();
+  const lighthouse = page.locator(
+    '[data-testid="reader-balloon"][data-text="Then who is on the lighthouse?"]',
+  );
+  await expect(lighthouse).toHaveAttribute('data-pinned', 'false');
+  const cellFrame = JSON.parse(
+    (await page
+      .locator(`[data-testid="reader-cell"]:has([data-text="Then who is on the lighthouse?"])`)
+      .getAttribute('data-frame'))!,
+  ) as Box;
+  const handle = (await lighthouse.getByTestId('reader-balloon-tail').boundingBox())!;
+  const pageBox = (await page.getByTestId('reader-page').first().boundingBox())!;
+  const unit = pageBox.width / ltr.pages[0]!.width;
+  const target = { x: cellFrame.x + cellFrame.w * 0.8, y: cellFrame.y + cellFrame.h * 0.9 };
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(pageBox.x + target.x * unit, pageBox.y + target.y * unit, { steps: 5 });
+  await page.mouse.up();
+  await expect(lighthouse).toHaveAttribute('data-pinned', 'true');
+  const tip = JSON.parse((await lighthouse.getAttribute('data-tip'))!) as { x: number; y: number };
+  expect(tip.x).toBeCloseTo(target.x, -1);
+  expect(tip.y).toBeCloseTo(target.y, -1);
+  await page.getByTestId('reader-pin').uncheck();
+  await expect(lighthouse).toHaveAttribute('data-pinned', 'false');
+  checkLettering(await geometry(page));
+  await page.getByTestId('reader-edit').uncheck();
+
+  // 4c. A page template chosen by the artist decides how many panels its page holds; a wide window
+  // shows two-page spreads (the first page alone); a swipe turns the page.
+  await page.getByTestId('reader-template').selectOption({ label: '1 panel: Splash' });
+  await expect(reader).toHaveAttribute('data-pages', '3');
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await expect(page.getByTestId('reader-position')).toHaveText('Page 1 of 3');
+  await page.keyboard.press('PageDown');
+  await expect(page.getByTestId('reader-position')).toHaveText('Pages 2–3 of 3');
+  expect((await geometry(page)).pages.map((p) => p.index)).toEqual([1, 2]);
+  await page.keyboard.press('PageUp');
+  await page.setViewportSize({ width: 1000, height: 900 });
+  await page.getByTestId('reader-stage').evaluate((stage) => {
+    const at = (type: string, x: number) =>
+      stage.dispatchEvent(
+        new PointerEvent(type, {
+          clientX: x,
+          clientY: 300,
+          pointerId: 7,
+          pointerType: 'touch',
+          bubbles: true,
+        }),
+      );
+    at('pointerdown', 600);
+    at('pointerup', 420);
+  });
+  await expect(page.getByTestId('reader-position')).toHaveText('Page 2 of 3');
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('reader-position')).toHaveText('Page 1 of 3');
+  await page.getByTestId('reader-template').selectOption({ index: 0 });
+  await expect(reader).toHaveAttribute('data-pages', '2');
+
   // 5. The page as a PNG at 150 dpi: A4 is 1240 × 1754 px; balloon outlines are dark where the SVG draws them.
   await page.goto(`/#/read/${storyId}`);
   await expect(reader).toHaveAttribute('data-pages', '2');
