@@ -321,6 +321,21 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
   await page.getByTestId('reader-template').selectOption({ index: 0 });
   await expect(reader).toHaveAttribute('data-pages', '2');
 
+  // 4d. Margins are the story's: 20 mm puts the first frame 20 mm (75.6 units) from the edge, after a reload too.
+  await page.getByTestId('reader-margin').fill('20');
+  await page.getByTestId('reader-margin').dispatchEvent('change');
+  const firstFrame = async () =>
+    JSON.parse(
+      (await page.locator('[data-testid="reader-cell"][data-order="0"]').first().getAttribute('data-frame'))!,
+    ) as Box;
+  await expect.poll(async () => (await firstFrame()).x).toBeCloseTo(20 * (96 / 25.4), 1);
+  await page.reload();
+  await expect(reader).toHaveAttribute('data-pages', '2');
+  expect((await firstFrame()).x).toBeCloseTo(20 * (96 / 25.4), 1);
+  await page.getByTestId('reader-margin').fill('10');
+  await page.getByTestId('reader-margin').dispatchEvent('change');
+  await expect.poll(async () => (await firstFrame()).x).toBeCloseTo(10 * (96 / 25.4), 1);
+
   // 5. The page as a PNG at 150 dpi: A4 is 1240 × 1754 px; balloon outlines are dark where the SVG draws them.
   await page.goto(`/#/read/${storyId}`);
   await expect(reader).toHaveAttribute('data-pages', '2');

@@ -212,9 +212,9 @@ class ReaderState {
     if (!source) return;
     const layout = { ...source.story.layout, ...patch };
     this.#source = { ...source, story: { ...source.story, layout } };
+    // The screen already shows the change; the stored copy is not put back (that would lay out again).
     await this.#write(async () => {
-      const story = await readerService.saveLayout(source.story.id, layout);
-      if (this.#source) this.#source = { ...this.#source, story };
+      await readerService.saveLayout(source.story.id, layout);
     });
   }
 
