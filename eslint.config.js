@@ -68,7 +68,16 @@ export default ts.config(
   { files: ['src/lib/services/**'], rules: forbid(state, svelteFiles, runtime, ML) },
   // The configuration is plain data made at the composition root: it depends on nothing with effects.
   { files: ['src/lib/config/**'], rules: forbid(sideEffects) },
-  { files: ['src/lib/gate/**', 'src/lib/prompt/**', 'src/lib/domain/**'], rules: forbid(sideEffects) },
+  {
+    files: [
+      'src/lib/gate/**',
+      'src/lib/prompt/**',
+      'src/lib/domain/**',
+      'src/lib/layout/**',
+      'src/lib/planner/**',
+    ],
+    rules: forbid(sideEffects),
+  },
   {
     files: ['src/lib/schedulers/**'],
     rules: {

@@ -28,7 +28,9 @@ export default defineConfig({
       workbox: {
         // The helper graphs (scheduler arithmetic on the GPU, a few KB) are part of the app: a drawing
         // needs them offline. Model packs are not: they live in OPFS.
-        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}', 'models/helpers/*.onnx'],
+        // The lettering fonts' woff2 files too (the .woff copies the @fontsource CSS also names are
+        // never chosen by a browser that runs the studio).
+        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest,woff2}', 'models/helpers/*.onnx'],
         globIgnores: ['models/tiny/**', 'models/bench/**', 'models/replica/**', '__bench/**'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         navigateFallback: null,

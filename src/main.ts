@@ -1,5 +1,9 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
+// The lettering fonts are bundled (their woff2 files ship in dist/): nothing is fetched from a font host.
+import '@fontsource/comic-neue/400.css';
+import '@fontsource/comic-neue/700.css';
+import '@fontsource/bangers/400.css';
 import './app.css';
 import { createStudioConfig, readTestHooks } from './lib/config';
 import { configureServices } from './lib/services/configure';

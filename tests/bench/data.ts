@@ -12,6 +12,7 @@ import {
   FACINGS,
   GAZES,
   POSES,
+  PageSettings,
   SCHEMA_VERSION,
   SHOT_SIZES,
   TIMES_OF_DAY,
@@ -613,7 +614,9 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
       action: `${pick(prng, VERBS)} ${pick(prng, THINGS)}`,
       region: region(prng, i, inPanel.length),
     }));
-    const dialogue: DialogueLine[] = Array.from({ length: int(prng, 0, 2) }, () => ({
+    const dialogue: DialogueLine[] = Array.from({ length: int(prng, 0, 2) }, (_, i) => ({
+      id: `line-${i + 1}`,
+      kind: 'speech',
       speakerId: chance(prng, 0.9) ? pick(prng, inPanel).id : null,
       text: pick(prng, LINES),
     }));
@@ -633,6 +636,9 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
       composition: { shotSize: pick(prng, SHOT_SIZES).id, cameraAngle: pick(prng, CAMERA_ANGLES).id },
       caption: `${who} ${pick(prng, VERBS)} ${pick(prng, THINGS)}.`,
       dialogue,
+      beat: '',
+      importance: 1,
+      lettering: [],
       status: 'draft',
       acceptedAttemptId: null,
       createdAt,
@@ -648,6 +654,7 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
     style: pick(rng, STORY_STYLES),
     panelIds: panels.map((p) => p.id),
     coverImageId,
+    layout: PageSettings.parse({}),
     createdAt,
     updatedAt,
   };

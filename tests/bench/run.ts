@@ -19,6 +19,7 @@ import { judgeBench } from './judge-bench';
 import { gateBench } from './gate-bench';
 import { consistencyBench } from './consistency-bench';
 import { packBench } from './pack-bench';
+import { readerBench } from './reader-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
@@ -30,6 +31,7 @@ const MEASURES: Measure[] = [
   gateBench,
   consistencyBench,
   packBench,
+  readerBench,
 ];
 
 runMain('bench', async () => {

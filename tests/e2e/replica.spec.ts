@@ -19,6 +19,7 @@ const replicaJson: unknown = JSON.parse(
   readFileSync(join(REPO_ROOT, 'public/models/replica/default-pack.json'), 'utf8'),
 );
 const replica: Pack = validatePack(replicaJson);
+const replicaUnet = replica.components.find((c) => c.role === 'unet')!.scheduler!;
 
 // The offline reload needs the studio's service worker (the app shell).
 test.use({ hooks: { packs: [replicaJson] }, serviceWorkers: 'allow' });
@@ -117,18 +118,23 @@ test('a new artist installs the default pack (replica) and draws, judges and run
   });
   const before = hub.log.length;
 
+  // The pack's own step count (scheduler.defaultSteps: SD-Turbo draws in one step) instead of the
+  // studio's default of 4: every UNet step on SwiftShader costs seconds, and what this test checks —
+  // the installed pack draws, judges and runs — does not depend on the number of steps. The gate
+  // takes the panel through generate → judge → decide (two attempts at most: the gate's own
+  // behaviour is gate.spec.ts's; here the point is that it runs on the installed pack).
+  await page.goto('/#/settings');
+  await page.getByLabel('Steps').fill(String(replicaUnet.defaultSteps));
+  await page.getByLabel('Max attempts per panel').fill('2');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByTestId('form-status')).toHaveText('Settings saved.');
+
   await page.goto(`/#/story/${storyId}`);
   await generate(page, 2024);
   const facts = page.getByTestId('generate-facts');
   await expect(facts).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('judge-verdict')).toBeVisible({ timeout: 60_000 });
 
-  // The gate takes the panel through generate → judge → decide (two attempts at most: the
-  // gate's own behaviour is gate.spec.ts's; here the point is that it runs on the installed pack).
-  await page.goto('/#/settings');
-  await page.getByLabel('Max attempts per panel').fill('2');
-  await page.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByTestId('form-status')).toHaveText('Settings saved.');
   await page.goto(`/#/run/${storyId}`);
   await page.getByLabel('Run seed').fill('7');
   await page.getByRole('button', { name: 'Run story' }).click();

@@ -5,6 +5,7 @@
  * are not art, the layout is what is shown), and writes
  *   tests/screenshots/board.png      the board of the story
  *   tests/screenshots/workspace.png  one panel open in the workspace at 1280×800
+ *   tests/screenshots/reader.png     the story's first page in the reader, lettered
  *
  *   npm run screenshots
  */
@@ -19,11 +20,34 @@ import { createCharacter } from '../e2e/helpers/library';
 import { pickCharacter } from '../e2e/helpers/cast';
 
 const OUT = import.meta.dirname;
-const PANELS: { cast: string[]; caption: string; location: string }[] = [
-  { cast: [], caption: 'The harbour at dawn.', location: 'a fishing harbour' },
-  { cast: ['Mira'], caption: 'Mira finds the kite.', location: 'the harbour wall' },
-  { cast: ['Mira', 'Bo'], caption: 'Bo wants it too.', location: 'the harbour wall' },
-  { cast: ['Bo', 'Mira'], caption: 'They fly it together.', location: 'a windy hilltop' },
+const PANELS: {
+  cast: string[];
+  caption: string;
+  location: string;
+  lines: [speaker: string, text: string, kind?: string][];
+}[] = [
+  { cast: [], caption: 'The harbour at dawn.', location: 'a fishing harbour', lines: [] },
+  {
+    cast: ['Mira'],
+    caption: 'Mira finds the kite.',
+    location: 'the harbour wall',
+    lines: [['Mira', 'Look! Someone lost a kite.']],
+  },
+  {
+    cast: ['Mira', 'Bo'],
+    caption: 'Bo wants it too.',
+    location: 'the harbour wall',
+    lines: [
+      ['Bo', 'That one is mine!'],
+      ['Mira', 'Finders keepers.', 'whisper'],
+    ],
+  },
+  {
+    cast: ['Bo', 'Mira'],
+    caption: 'They fly it together.',
+    location: 'a windy hilltop',
+    lines: [['Mira', 'Higher, Bo!', 'shout']],
+  },
 ];
 
 async function generate(page: Page, seed: number): Promise<void> {
@@ -61,6 +85,12 @@ runMain('screenshots', async () => {
     }
     await page.getByLabel('Caption').fill(p.caption);
     await page.getByLabel('Location').fill(p.location);
+    for (const [j, [speaker, text, kind]] of p.lines.entries()) {
+      await page.getByRole('button', { name: 'Add line' }).click();
+      await page.getByLabel(`Speaker of line ${j + 1}`).selectOption({ label: speaker });
+      await page.getByLabel(`Line ${j + 1}`, { exact: true }).fill(text);
+      if (kind) await page.getByLabel(`How line ${j + 1} is said`).selectOption(kind);
+    }
   }
   await page.getByRole('button', { name: 'Save story' }).click();
   await page.waitForURL(/#\/story\/[0-9a-f-]{36}$/);
@@ -77,5 +107,11 @@ runMain('screenshots', async () => {
   await page.getByRole('button', { name: /^Panel 3\b/ }).click();
   await page.getByTestId('region-picture').waitFor();
   await page.screenshot({ path: path.join(OUT, 'workspace.png') });
-  console.log(`Wrote ${path.join(OUT, 'board.png')} and ${path.join(OUT, 'workspace.png')}.`);
+  await page.getByTestId('read-link').click();
+  await page.getByTestId('reader-page').first().waitFor();
+  await page
+    .getByTestId('reader-page')
+    .first()
+    .screenshot({ path: path.join(OUT, 'reader.png') });
+  console.log(`Wrote board.png, workspace.png and reader.png in ${OUT}.`);
 });

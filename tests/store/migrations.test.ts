@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Character, SCHEMA_VERSION, StoryLoomError } from '../../src/lib/domain';
-import { characterV1toV2, migrateCharacter, migrateStory, splitOutfit } from '../../src/lib/store/migrations';
+import { Character, Panel, SCHEMA_VERSION, Story, StoryLoomError } from '../../src/lib/domain';
+import {
+  characterV1toV2,
+  migrateCharacter,
+  migratePanel,
+  migrateStory,
+  splitOutfit,
+} from '../../src/lib/store/migrations';
+import type { PanelV1, PanelV2, StoryV1 } from '../../src/lib/store/migrations';
 import type { CharacterV1 } from '../../src/lib/store/migrations';
 
 const v1: CharacterV1 = {
@@ -113,5 +120,76 @@ describe('migrateStory', () => {
       updatedAt: 1,
     };
     expect(migrateStory(old as never).coverImageId).toBeNull();
+  });
+
+  it('gives a v1 story the default page settings: left to right, A4, automatic templates', () => {
+    const v1: StoryV1 = {
+      schemaVersion: 1,
+      id: 's',
+      title: 'Harbour',
+      premise: 'Fog.',
+      style: 'ink',
+      panelIds: ['p1'],
+      coverImageId: 'img',
+      createdAt: 1,
+      updatedAt: 2,
+    };
+    const v2 = migrateStory(v1);
+    expect(v2.schemaVersion).toBe(SCHEMA_VERSION.story);
+    expect(v2.layout).toEqual({
+      direction: 'ltr',
+      pageSize: 'a4',
+      marginMm: 10,
+      gutterMm: 4,
+      pageTemplates: [],
+    });
+    expect(v2.coverImageId).toBe('img');
+    expect(Story.parse(v2)).toEqual(v2);
+  });
+});
+
+const panelV2: PanelV2 = {
+  schemaVersion: 2,
+  id: 'p1',
+  storyId: 's',
+  cast: [],
+  scene: { location: 'pier', timeOfDay: 'night', weather: '', lighting: '', mood: '' },
+  composition: { shotSize: 'wide', cameraAngle: 'eye-level' },
+  caption: 'The fog came in.',
+  dialogue: [
+    { speakerId: 'c1', text: 'Hold the lantern.' },
+    { speakerId: null, text: 'Who goes there?' },
+  ],
+  status: 'accepted',
+  acceptedAttemptId: 'a1',
+  createdAt: 1,
+  updatedAt: 2,
+};
+
+describe('migratePanel', () => {
+  it('v2 → v3: dialogue lines get ids by position and are speech; no beat, importance 1, no lettering', () => {
+    const v3 = migratePanel(panelV2);
+    expect(v3.schemaVersion).toBe(SCHEMA_VERSION.panel);
+    expect(v3.dialogue).toEqual([
+      { id: 'line-1', speakerId: 'c1', kind: 'speech', text: 'Hold the lantern.' },
+      { id: 'line-2', speakerId: null, kind: 'speech', text: 'Who goes there?' },
+    ]);
+    expect([v3.beat, v3.importance, v3.lettering]).toEqual(['', 1, []]);
+    expect([v3.status, v3.acceptedAttemptId, v3.caption]).toEqual(['accepted', 'a1', 'The fog came in.']);
+    expect(Panel.parse(v3)).toEqual(v3);
+  });
+
+  it('v1 → v3 in one read: queued becomes draft and the lines get ids', () => {
+    const v1: PanelV1 = { ...panelV2, schemaVersion: 1, status: 'queued' };
+    const v3 = migratePanel(v1);
+    expect(v3.status).toBe('draft');
+    expect(v3.dialogue.map((d) => d.id)).toEqual(['line-1', 'line-2']);
+    expect(Panel.parse(v3)).toEqual(v3);
+  });
+
+  it('refuses a panel newer than this code', () => {
+    expect(() => migratePanel({ ...panelV2, schemaVersion: 9 } as never)).toThrow(
+      /newer version of StoryLoom/,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import v1 from '../fixtures/db/v1.json';
 import v2 from '../fixtures/db/v2.json';
 import v3 from '../fixtures/db/v3.json';
-import { StoryLoomError } from '../../src/lib/domain';
+import { SCHEMA_VERSION, StoryLoomError } from '../../src/lib/domain';
 import { DB, INDEX, META, STORE, openStoryLoomDB } from '../../src/lib/store';
 import { createLibraryService } from '../../src/lib/services/library.service';
 import type { LibraryServiceImpl } from '../../src/lib/services/library.service';
@@ -219,9 +219,11 @@ describe('opening a version 3 database', () => {
       'p-queued': ['draft', null],
       'p-review': ['needs-review', null],
     });
-    for (const p of story?.panels ?? []) expect(p.schemaVersion).toBe(2);
+    for (const p of story?.panels ?? []) expect(p.schemaVersion).toBe(SCHEMA_VERSION.panel);
     // The stored records were rewritten (not only read through the migration).
-    expect(((await rawGet(name, STORE.panels, 'p-gate')) as { schemaVersion: number }).schemaVersion).toBe(2);
+    expect(((await rawGet(name, STORE.panels, 'p-gate')) as { schemaVersion: number }).schemaVersion).toBe(
+      SCHEMA_VERSION.panel,
+    );
     expect(
       ((await rawGet(name, STORE.settings, 'settings')) as { schemaVersion: number }).schemaVersion,
     ).toBe(1);

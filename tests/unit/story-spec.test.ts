@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { TEXT_LIMITS, fieldLengthError, lengthError, newPanel, newStory } from '../../src/lib/domain';
+import {
+  TEXT_LIMITS,
+  fieldLengthError,
+  lengthError,
+  newDialogueLine,
+  newPanel,
+  newStory,
+} from '../../src/lib/domain';
 import { panelFromSpec, specOf, specProblem } from '../../src/lib/state/story-spec';
 import { historyCommand } from '../../src/lib/components/undo-keys';
 
@@ -43,11 +50,11 @@ describe('story spec', () => {
     expect(specProblem(specOf({ ...s, title: 't'.repeat(121) }, [p]))).toBe(
       'A story title must be at most 120 characters; this one has 121.',
     );
-    const long = { ...p, dialogue: [{ speakerId: null, text: 'w'.repeat(501) }] };
+    const long = { ...p, dialogue: [newDialogueLine(null, 'w'.repeat(501))] };
     expect(specProblem(specOf(s, [p, long]))).toBe(
       'Panel 2: A dialogue line must be at most 500 characters; this one has 501.',
     );
-    const empty = { ...p, dialogue: [{ speakerId: null, text: '' }] };
+    const empty = { ...p, dialogue: [newDialogueLine(null)] };
     expect(specProblem(specOf(s, [empty]))).toBe('Panel 1: A dialogue line needs some text.');
   });
 });

@@ -1,5 +1,6 @@
 import { SCHEMA_VERSION } from './schema';
-import type { CastMember, Character, Panel, RegionBox, Settings, Story } from './schema';
+import { PageSettings } from './schema';
+import type { CastMember, Character, DialogueLine, Panel, RegionBox, Settings, Story } from './schema';
 
 export const newId = (): string => crypto.randomUUID();
 
@@ -36,6 +37,7 @@ export function newStory(now = Date.now(), title = ''): Story {
     style: '',
     panelIds: [],
     coverImageId: null,
+    layout: PageSettings.parse({}),
     createdAt: now,
     updatedAt: now,
   };
@@ -51,11 +53,19 @@ export function newPanel(storyId: string, now = Date.now()): Panel {
     composition: { shotSize: 'medium', cameraAngle: 'eye-level' },
     caption: '',
     dialogue: [],
+    beat: '',
+    importance: 1,
+    lettering: [],
     status: 'draft',
     acceptedAttemptId: null,
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/** A new dialogue line (text to be typed): its id is what the lettering refers to. */
+export function newDialogueLine(speakerId: string | null, text = ''): DialogueLine {
+  return { id: newId().slice(0, 8), speakerId, kind: 'speech', text };
 }
 
 /** A default region for the n-th character of a panel: side-by-side columns. */

@@ -16,8 +16,8 @@ import type { Term } from './vocabulary';
 /** Current per-record schema versions. Older records are migrated by pure functions in store/migrations. */
 export const SCHEMA_VERSION = {
   character: 2,
-  story: 1,
-  panel: 2,
+  story: 2,
+  panel: 3,
   attempt: 1,
   settings: 2,
 } as const;
@@ -54,6 +54,7 @@ export const TEXT_LIMITS = {
   storyTitle: 120,
   premise: 4000,
   style: 200,
+  beat: 200,
 } as const;
 
 export type TextField = keyof typeof TEXT_LIMITS;
@@ -80,6 +81,7 @@ export const TEXT_NOUNS: Record<TextField, string> = {
   storyTitle: 'A story title',
   premise: 'A premise',
   style: 'A style',
+  beat: 'A beat',
 };
 
 /** The field's sentence when `value` is too long for it, else null. */
@@ -206,8 +208,26 @@ export type Scene = z.infer<typeof Scene>;
 export const Composition = z.object({ shotSize: ShotSize, cameraAngle: CameraAngle });
 export type Composition = z.infer<typeof Composition>;
 
+/** How a line is said: its balloon's default shape in the reader. */
+export const DIALOGUE_KINDS = ['speech', 'thought', 'shout', 'whisper', 'sfx'] as const;
+export type DialogueKind = (typeof DIALOGUE_KINDS)[number];
+export const DIALOGUE_KIND_CHOICES: readonly { id: DialogueKind; label: string }[] = [
+  { id: 'speech', label: 'Said' },
+  { id: 'thought', label: 'Thought' },
+  { id: 'shout', label: 'Shouted' },
+  { id: 'whisper', label: 'Whispered' },
+  { id: 'sfx', label: 'Sound effect' },
+];
+
 export const DialogueLine = z.object({
+  /** Stable within the panel: the lettering refers to the line by it. */
+  id,
   speakerId: id.nullable(),
+  kind: z
+    .enum(DIALOGUE_KINDS, {
+      error: (iss) => `A dialogue line is one of: ${DIALOGUE_KINDS.join(', ')}; got "${String(iss.input)}".`,
+    })
+    .default('speech'),
   text: z
     .string()
     .trim()
@@ -216,12 +236,90 @@ export const DialogueLine = z.object({
 });
 export type DialogueLine = z.infer<typeof DialogueLine>;
 
+/** Panels a story may hold. */
+export const MAX_PANELS = 200;
+
+// --------------------------------------------------------------- lettering
+
+/** Balloon shapes; a caption box and a sound effect are balloons too. */
+export const BALLOON_KINDS = ['speech', 'thought', 'shout', 'whisper', 'caption', 'sfx'] as const;
+export type BalloonKind = (typeof BALLOON_KINDS)[number];
+/** The bundled lettering faces: a hand-lettered one for words, a display one for shouts and effects. */
+export const LETTERING_FONTS = ['dialogue', 'display'] as const;
+export type LetteringFont = (typeof LETTERING_FONTS)[number];
+/** The balloon id of a panel's caption (a dialogue line's balloon has the line's id). */
+export const CAPTION_BALLOON_ID = 'caption';
+export const MAX_DIALOGUE = 20;
+
+const unit = (what: string) =>
+  z
+    .number()
+    .min(0, `${what} must lie inside the panel (0 to 1).`)
+    .max(1, `${what} must lie inside the panel (0 to 1).`);
+
+/**
+ * The artist's lettering choices for one balloon, kept apart from the picture. A balloon without an
+ * entry (or with nulls) is shaped and placed by the reader's layout; a pinned one keeps its box and
+ * tail. Boxes and the tail tip are normalised to the panel's cell on the page.
+ */
+export const Balloon = z.object({
+  id,
+  kind: z
+    .enum(BALLOON_KINDS, {
+      error: (iss) => `A balloon is one of: ${BALLOON_KINDS.join(', ')}; got "${String(iss.input)}".`,
+    })
+    .nullable()
+    .default(null),
+  font: z.enum(LETTERING_FONTS).nullable().default(null),
+  fontSize: z
+    .number()
+    .min(6, 'A lettering size must be 6 to 96.')
+    .max(96, 'A lettering size must be 6 to 96.')
+    .nullable()
+    .default(null),
+  pinned: z.boolean().default(false),
+  box: RegionBox.nullable().default(null),
+  tail: z
+    .object({ x: unit('A tail tip'), y: unit('A tail tip') })
+    .nullable()
+    .default(null),
+});
+export type Balloon = z.infer<typeof Balloon>;
+
+export const READING_DIRECTIONS = ['ltr', 'rtl', 'webtoon'] as const;
+export type ReadingDirection = (typeof READING_DIRECTIONS)[number];
+/** Page sizes in millimetres (webtoon uses the width only). */
+export const PAGE_SIZES = {
+  a4: { label: 'A4', widthMm: 210, heightMm: 297 },
+  letter: { label: 'US Letter', widthMm: 215.9, heightMm: 279.4 },
+  b5: { label: 'B5 (manga)', widthMm: 176, heightMm: 250 },
+  comic: { label: 'US comic', widthMm: 168.3, heightMm: 260.4 },
+} as const;
+export type PageSize = keyof typeof PAGE_SIZES;
+
+export const PageSettings = z.object({
+  direction: z
+    .enum(READING_DIRECTIONS, {
+      error: (iss) => `Reading direction is ltr, rtl or webtoon; got "${String(iss.input)}".`,
+    })
+    .default('ltr'),
+  pageSize: z
+    .enum(Object.keys(PAGE_SIZES) as [PageSize, ...PageSize[]], {
+      error: (iss) =>
+        `Page size is one of: ${Object.keys(PAGE_SIZES).join(', ')}; got "${String(iss.input)}".`,
+    })
+    .default('a4'),
+  marginMm: z.number().min(0, 'Margins are 0 to 40 mm.').max(40, 'Margins are 0 to 40 mm.').default(10),
+  gutterMm: z.number().min(0, 'Gutters are 0 to 20 mm.').max(20, 'Gutters are 0 to 20 mm.').default(4),
+  /** Per page, the artist's template id; null = chosen by the layout. */
+  pageTemplates: z.array(z.string().max(40).nullable()).max(MAX_PANELS).default([]),
+});
+export type PageSettings = z.infer<typeof PageSettings>;
+
 export const PanelStatus = z.enum(PANEL_STATUSES);
 export type PanelStatus = z.infer<typeof PanelStatus>;
 
 export const MAX_CAST = 6;
-/** Panels a story may hold. */
-export const MAX_PANELS = 200;
 
 export const Panel = z
   .object({
@@ -232,7 +330,23 @@ export const Panel = z
     scene: Scene,
     composition: Composition,
     caption: shortText('Caption', TEXT_LIMITS.caption),
-    dialogue: z.array(DialogueLine).max(20).default([]),
+    dialogue: z
+      .array(DialogueLine)
+      .max(MAX_DIALOGUE, `A panel may have at most ${MAX_DIALOGUE} dialogue lines.`)
+      .default([]),
+    /** What happens in this panel, in a few words (the plan's beat). */
+    beat: shortText('Beat', TEXT_LIMITS.beat),
+    /** 1 ordinary, 2 big, 3 a splash page: sizes the panel's cell in the reader. */
+    importance: z
+      .number()
+      .int('Importance is 1 (ordinary), 2 (big) or 3 (splash).')
+      .min(1, 'Importance is 1 (ordinary), 2 (big) or 3 (splash).')
+      .max(3, 'Importance is 1 (ordinary), 2 (big) or 3 (splash).')
+      .default(1),
+    lettering: z
+      .array(Balloon)
+      .max(MAX_DIALOGUE + 1)
+      .default([]),
     status: PanelStatus,
     acceptedAttemptId: id.nullable(),
     createdAt: timestamp,
@@ -240,6 +354,9 @@ export const Panel = z
   })
   .refine((p) => new Set(p.cast.map((c) => c.characterId)).size === p.cast.length, {
     error: 'A character can appear only once in a panel.',
+  })
+  .refine((p) => new Set(p.dialogue.map((d) => d.id)).size === p.dialogue.length, {
+    error: 'Two dialogue lines of a panel share an id.',
   });
 export type Panel = z.infer<typeof Panel>;
 
@@ -258,6 +375,8 @@ export const Story = z.object({
   panelIds: z.array(id).max(MAX_PANELS, `A story may have at most ${MAX_PANELS} panels.`),
   /** Small cover thumbnail (image id) for the library list; optional. */
   coverImageId: id.nullable().default(null),
+  /** How the reader lays the story out: direction, page size, margins, gutters, templates. */
+  layout: PageSettings.default(() => PageSettings.parse({})),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

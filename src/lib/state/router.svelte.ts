@@ -1,12 +1,14 @@
 /**
  * A tiny hash router: `#/library`, `#/character/<id>`, `#/story/<id>`, `#/run/<storyId>`,
- * `#/review/<storyId>` (one story's review queue), `#/review` (the library's), `#/settings`, `#/models`.
+ * `#/review/<storyId>` (one story's review queue), `#/review` (the library's), `#/read/<storyId>` (the
+ * reader), `#/settings`, `#/models`.
  */
 export type Route =
   | { name: 'library' }
   | { name: 'character'; id: string }
   | { name: 'story'; id: string }
   | { name: 'run'; id: string }
+  | { name: 'read'; id: string }
   /** `id` null: every story of the library. */
   | { name: 'review'; id: string | null }
   | { name: 'settings' }
@@ -30,6 +32,8 @@ export function parseHash(hash: string): Route {
       return id ? { name: 'story', id } : { name: 'not-found', path };
     case 'run':
       return id ? { name: 'run', id } : { name: 'not-found', path };
+    case 'read':
+      return id ? { name: 'read', id } : { name: 'not-found', path };
     case 'review':
       return { name: 'review', id: id || null };
     case 'settings':
@@ -46,6 +50,7 @@ export function href(route: Route): string {
     case 'character':
     case 'story':
     case 'run':
+    case 'read':
       return `#/${route.name}/${encodeURIComponent(route.id)}`;
     case 'review':
       return route.id ? `#/review/${encodeURIComponent(route.id)}` : '#/review';

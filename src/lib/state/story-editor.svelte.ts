@@ -7,6 +7,7 @@ import {
   StoryLoomError,
   defaultRegion,
   newCastMember,
+  newDialogueLine,
   newPanel,
   newStory,
   storyCastOrder,
@@ -345,6 +346,9 @@ class StoryEditor {
       composition: spec.composition,
       caption: spec.caption,
       dialogue: spec.dialogue,
+      beat: spec.beat,
+      importance: spec.importance,
+      lettering: spec.lettering,
     };
     this.#panels.splice(i + 1, 0, copy);
     this.#selectedId = copy.id;
@@ -403,7 +407,7 @@ class StoryEditor {
 
   addLine(panel: Panel): void {
     this.#structural = true;
-    panel.dialogue.push({ speakerId: panel.cast[0]?.characterId ?? null, text: '' });
+    panel.dialogue.push(newDialogueLine(panel.cast[0]?.characterId ?? null));
   }
 
   removeLine(panel: Panel, index: number): void {

@@ -24,6 +24,13 @@ export function specOf(story: Story, panels: Panel[]): StorySpec {
       composition: { ...p.composition },
       caption: p.caption,
       dialogue: p.dialogue.map((d) => ({ ...d })),
+      beat: p.beat,
+      importance: p.importance,
+      lettering: p.lettering.map((b) => ({
+        ...b,
+        box: b.box ? { ...b.box } : null,
+        tail: b.tail ? { ...b.tail } : null,
+      })),
       createdAt: p.createdAt,
     })),
   };
@@ -47,6 +54,7 @@ const panelFields: [TextField, (p: PanelSpec) => string[]][] = [
   ['mood', (p) => [p.scene.mood]],
   ['action', (p) => p.cast.map((m) => m.action)],
   ['dialogue', (p) => p.dialogue.map((d) => d.text)],
+  ['beat', (p) => [p.beat]],
 ];
 
 /**

@@ -5,7 +5,7 @@
  * writing at the same database version, an imported bundle) is still read correctly.
  * A record newer than this code is refused, never guessed at.
  */
-import { SCHEMA_VERSION, StoryLoomError } from '../domain';
+import { PageSettings, SCHEMA_VERSION, StoryLoomError } from '../domain';
 import type { Attempt, Character, Panel, Settings, Story, TemplateImage, WardrobeItem } from '../domain';
 
 /** Character as saved before wardrobe items, palettes and the identity cache key existed. */
@@ -96,16 +96,41 @@ export function migrateCharacter(raw: StoredCharacterAny): Character {
   return raw as Character;
 }
 
-/** Stories from before images existed have no coverImageId. */
-export function migrateStory(raw: Story): Story {
+/** Story as saved before the reader (no page layout); the earliest ones have no coverImageId either. */
+export type StoryV1 = Omit<Story, 'schemaVersion' | 'layout' | 'coverImageId'> & {
+  schemaVersion: 1;
+  coverImageId?: string | null;
+};
+
+/** v1 → v2: the story gets the reader's default page settings (left to right, A4, automatic templates). */
+export function migrateStory(raw: StoryV1 | Story): Story {
   assertNotTooNew('story', raw);
-  return raw.coverImageId === undefined ? { ...raw, coverImageId: null } : raw;
+  if (raw.schemaVersion !== 1) return raw;
+  const { schemaVersion: _v, ...rest } = raw;
+  return {
+    ...rest,
+    coverImageId: raw.coverImageId ?? null,
+    schemaVersion: SCHEMA_VERSION.story,
+    layout: PageSettings.parse({}),
+  };
+}
+
+/** A dialogue line before lines had ids and kinds. */
+interface DialogueLineV1 {
+  speakerId: string | null;
+  text: string;
 }
 
 /** Panel as saved before the status machine (domain/panel-status.ts). */
-export type PanelV1 = Omit<Panel, 'schemaVersion' | 'status'> & {
+export type PanelV1 = Omit<PanelV2, 'schemaVersion' | 'status'> & {
   schemaVersion: 1;
   status: 'draft' | 'queued' | 'generating' | 'needs-review' | 'accepted';
+};
+
+/** Panel as saved before the reader: no beat, importance or lettering; dialogue lines without id or kind. */
+export type PanelV2 = Omit<Panel, 'schemaVersion' | 'dialogue' | 'beat' | 'importance' | 'lettering'> & {
+  schemaVersion: 2;
+  dialogue: DialogueLineV1[];
 };
 
 /**
@@ -114,12 +139,39 @@ export type PanelV1 = Omit<Panel, 'schemaVersion' | 'status'> & {
  * tell which, so it is read as the artist's (the safe side: nothing automatic undoes it). The
  * database step to v4 (upgrade.ts) tells them apart from the accepted attempt's report.
  */
-export function migratePanel(raw: PanelV1 | Panel): Panel {
-  assertNotTooNew('panel', raw);
-  if (raw.schemaVersion !== 1) return raw;
+function panelV1toV2(raw: PanelV1): PanelV2 {
   const { schemaVersion: _v, status, ...rest } = raw;
   const next: Panel['status'] = status === 'queued' || status === 'generating' ? 'draft' : status;
-  return { ...rest, schemaVersion: SCHEMA_VERSION.panel, status: next };
+  return { ...rest, schemaVersion: 2, status: next };
+}
+
+/**
+ * v2 → v3: every dialogue line gets an id the lettering can refer to (its position, which is what
+ * identified it until now) and is speech; the panel is ordinary (importance 1), has no beat and no
+ * lettering choices yet, so the reader places all its balloons.
+ */
+function panelV2toV3(raw: PanelV2): Panel {
+  return {
+    ...raw,
+    schemaVersion: SCHEMA_VERSION.panel,
+    dialogue: (raw.dialogue ?? []).map((d, i) => ({
+      id: `line-${i + 1}`,
+      speakerId: d.speakerId,
+      kind: 'speech',
+      text: d.text,
+    })),
+    beat: '',
+    importance: 1,
+    lettering: [],
+  };
+}
+
+export function migratePanel(raw: PanelV1 | PanelV2 | Panel): Panel {
+  assertNotTooNew('panel', raw);
+  let record = raw;
+  if (record.schemaVersion === 1) record = panelV1toV2(record);
+  if (record.schemaVersion === 2) record = panelV2toV3(record);
+  return record;
 }
 
 export function migrateAttempt(raw: Attempt): Attempt {

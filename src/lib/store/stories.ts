@@ -196,3 +196,57 @@ export async function reopenPanels(db: StoryLoomDB, panelIds: string[], now = Da
     }
   });
 }
+
+/** What the reader changes on a panel: its words and their lettering, never the picture or the spec. */
+export interface LetteringPatch {
+  caption?: string;
+  dialogue?: Panel['dialogue'];
+  lettering: Panel['lettering'];
+}
+
+/**
+ * Write the reader's lettering changes to one panel, read and written in one transaction so a run's
+ * status change or an editor save in between is kept. The result must be a valid panel, or nothing
+ * is written.
+ */
+export async function updatePanelLettering(
+  db: StoryLoomDB,
+  panelId: string,
+  patch: LetteringPatch,
+  now = Date.now(),
+): Promise<Panel> {
+  return inTransaction(db, [STORE.panels], 'readwrite', 'save', async (tx) => {
+    const stored = await tx.objectStore(STORE.panels).get(panelId);
+    if (!stored) {
+      throw new StoryLoomError(
+        'not-found',
+        'This panel no longer exists; it may have been deleted in another tab.',
+      );
+    }
+    const panel = fromStoredPanel(stored);
+    const next = parseOrThrow(Panel, { ...panel, ...patch, updatedAt: now }, 'panel');
+    await tx.objectStore(STORE.panels).put(toStoredPanel(next));
+    return next;
+  });
+}
+
+/** Write a story's page settings (direction, page size, margins, gutters, templates) in one transaction. */
+export async function updateStoryLayout(
+  db: StoryLoomDB,
+  storyId: string,
+  layout: Story['layout'],
+  now = Date.now(),
+): Promise<Story> {
+  return inTransaction(db, [STORE.stories], 'readwrite', 'save', async (tx) => {
+    const stored = await tx.objectStore(STORE.stories).get(storyId);
+    if (!stored) {
+      throw new StoryLoomError(
+        'not-found',
+        'This story no longer exists; it may have been deleted in another tab.',
+      );
+    }
+    const story = parseOrThrow(Story, { ...fromStoredStory(stored), layout, updatedAt: now }, 'story');
+    await tx.objectStore(STORE.stories).put(toStoredStory(story));
+    return story;
+  });
+}

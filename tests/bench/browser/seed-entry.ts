@@ -9,7 +9,17 @@
  * would take minutes for 12,000 records, so this module is the bulk path: one transaction per batch,
  * every put issued at once and awaited together.
  */
-import { Character, parseOrThrow } from '../../../src/lib/domain';
+import {
+  Attempt,
+  Character,
+  PageSettings,
+  SCHEMA_VERSION,
+  newCastMember,
+  newCharacter,
+  newPanel,
+  parseOrThrow,
+} from '../../../src/lib/domain';
+import type { DialogueLine, Panel, Story } from '../../../src/lib/domain';
 import {
   DB,
   STORE,
@@ -21,7 +31,8 @@ import {
 import { validateStoryWithPanels } from '../../../src/lib/store/stories';
 import { inTransaction } from '../../../src/lib/store/tx';
 import type { ImageRecord } from '../../../src/lib/domain';
-import { THUMB_MIME, makeCharacter, makeStory } from '../data';
+import { THUMB_MIME, makeCharacter, makeStory, mulberry32, uuid } from '../data';
+import type { Rng } from '../data';
 import type { BenchSpec, ThumbSpec } from '../data';
 
 export interface SeedOptions extends BenchSpec {
@@ -232,4 +243,208 @@ export function reset(): Promise<void> {
     request.onblocked = () =>
       reject(new Error(`Could not delete ${DB.name}: another page of ${location.origin} keeps it open.`));
   });
+}
+
+// ------------------------------------------------------------------ the reader's story
+
+/** Lines of 3 to 15 words, as a planner or an artist writes them. */
+const READER_LINES = [
+  'Where were you last night?',
+  'Nobody saw it coming.',
+  'Keep your voice down, please.',
+  'The lantern went dark at midnight, and nobody came to light it again.',
+  'Then we go up the hill ourselves, before the tide turns.',
+  'I told you the bridge would not hold.',
+  'Look at the sky over the harbour.',
+  'You kept the map all this time and never said a word to me?',
+  'We have maybe an hour before they notice.',
+  'That is not a bird.',
+  'If the gate is open, someone opened it from the inside.',
+  'Stay close to me and do not touch anything you cannot name.',
+  'I am not going back down there without a light.',
+  'Fine, you lead the way then.',
+  'The old keeper used to say the fog listens to whoever walks in it.',
+  'Is that smoke coming from the mill?',
+  'Run!',
+  'Hand me the rope, quickly, before it slips.',
+];
+const READER_CAPTIONS = [
+  'Later that evening.',
+  'Meanwhile, at the top of the old lighthouse stairs.',
+  'Three days after the storm, the village was still counting its boats.',
+  'Nobody in Harrowmere remembered the bell ringing on its own.',
+  'The path narrowed as the cliffs rose on either side.',
+];
+
+function pickOf<T>(rng: Rng, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)] as T;
+}
+
+/** A 512×512 PNG like a generated panel: a lit background with grain, and a figure per cast member. */
+async function drawPanelPicture(rng: Rng, figures: number, id: string): Promise<ImageRecord> {
+  const size = 512;
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('OffscreenCanvas 2D context is not available in this browser.');
+  const hue = Math.floor(rng() * 360);
+  const pixels = ctx.createImageData(size, size);
+  const data = pixels.data;
+  // Grain, so the PNG is about as large (and as slow to decode) as a generated picture.
+  let noise = Math.floor(rng() * 2 ** 31);
+  for (let y = 0; y < size; y++) {
+    const shade = 60 + (150 * y) / size;
+    for (let x = 0; x < size; x++) {
+      noise = (Math.imul(noise, 1_103_515_245) + 12_345) >>> 0;
+      const n = (noise >>> 24) % 24;
+      const i = (y * size + x) * 4;
+      data[i] = Math.min(255, shade + n + (hue % 60));
+      data[i + 1] = Math.min(255, shade * 0.8 + n);
+      data[i + 2] = Math.min(255, 255 - shade * 0.6 + n);
+      data[i + 3] = 255;
+    }
+  }
+  ctx.putImageData(pixels, 0, 0);
+  ctx.fillStyle = `hsl(${(hue + 120) % 360} 30% 25%)`;
+  ctx.fillRect(0, size * 0.78, size, size * 0.22);
+  for (let k = 0; k < figures; k++) {
+    const cx = ((k + 0.5) / figures) * size;
+    ctx.fillStyle = `hsl(${(hue + 200 + k * 70) % 360} 45% 40%)`;
+    ctx.fillRect(cx - size * 0.12, size * 0.45, size * 0.24, size * 0.45);
+    ctx.fillStyle = '#e8c6a5';
+    ctx.beginPath();
+    ctx.arc(cx, size * 0.33, size * 0.09, 0, Math.PI * 2);
+    ctx.fill();
+  }
+  const blob = await canvas.convertToBlob({ type: 'image/png' });
+  return { id, blob, mime: 'image/png', width: size, height: size, bytes: blob.size, createdAt: 0 };
+}
+
+/**
+ * Writes into the current profile's database (a fresh one: the reader bench runs in a throwaway
+ * Chromium) what the reader bench lays out: two verified characters and one story of 40 panels, each
+ * with one or two of them side by side, two lines of dialogue, a caption on every third panel, and
+ * one accepted attempt with a 512×512 PNG. Deterministic: a fixed seed, fixed timestamps and ids.
+ * Every record is parsed by the domain schemas (the story and its panels together) before one
+ * transaction writes them all through the store's record mappers.
+ */
+export async function seedReaderStory(): Promise<{ storyId: string; panels: number }> {
+  const rng = mulberry32(20_261_201);
+  const now = 1_764_000_000_000;
+  const panelCount = 40;
+
+  const characters = (['Mira Vale', 'Tobin Ash'] as const).map((name, i) =>
+    parseOrThrow(
+      Character,
+      {
+        ...newCharacter(now + i, name),
+        id: uuid(rng),
+        artStyle: 'ink and watercolour',
+        hair: i === 0 ? 'short copper hair' : 'black curls',
+        wardrobe: [{ item: i === 0 ? 'oilskin coat' : 'knitted jumper', color: i === 0 ? 'yellow' : 'grey' }],
+        verified: true,
+        templateVersion: 1,
+      },
+      'character',
+    ),
+  );
+
+  const story: Story = {
+    schemaVersion: SCHEMA_VERSION.story,
+    id: uuid(rng),
+    title: 'The Lantern of Harrowmere',
+    premise: 'Two friends climb to a lighthouse that went dark on its own.',
+    style: 'ink and watercolour',
+    panelIds: [],
+    coverImageId: null,
+    layout: PageSettings.parse({}),
+    createdAt: now,
+    updatedAt: now,
+  };
+
+  const panels: Panel[] = [];
+  const attempts: Attempt[] = [];
+  const images: ImageRecord[] = [];
+  for (let i = 0; i < panelCount; i++) {
+    const solo = rng() < 0.35;
+    const cast = solo ? [pickOf(rng, characters)] : rng() < 0.5 ? characters : [...characters].reverse();
+    const members = cast.map((c, k) => newCastMember(c.id, k, cast.length));
+    const speaker = (k: number) => (cast[k % cast.length] as Character).id;
+    const dialogue: DialogueLine[] = [
+      { id: 'line-1', speakerId: speaker(0), kind: 'speech', text: pickOf(rng, READER_LINES) },
+      { id: 'line-2', speakerId: speaker(1), kind: 'speech', text: pickOf(rng, READER_LINES) },
+    ];
+    const panelId = uuid(rng);
+    const attemptId = uuid(rng);
+    const imageId = uuid(rng);
+    const createdAt = now + 1000 * (i + 1);
+    panels.push({
+      ...newPanel(story.id, createdAt),
+      id: panelId,
+      cast: members,
+      scene: { location: 'the harbour', timeOfDay: 'dusk', weather: 'fog', lighting: '', mood: 'uneasy' },
+      caption: i % 3 === 0 ? pickOf(rng, READER_CAPTIONS) : '',
+      dialogue,
+      beat: `Beat ${i + 1}`,
+      importance: i % 9 === 4 ? 2 : 1,
+      status: 'accepted',
+      acceptedAttemptId: attemptId,
+    });
+    attempts.push(
+      parseOrThrow(
+        Attempt,
+        {
+          schemaVersion: SCHEMA_VERSION.attempt,
+          id: attemptId,
+          panelId,
+          storyId: story.id,
+          index: 0,
+          seed: 1000 + i,
+          chunks: [],
+          parameters: {
+            mode: 'txt2img',
+            width: 512,
+            height: 512,
+            numInferenceSteps: 4,
+            guidanceScale: 0,
+            scheduler: 'euler',
+            strength: null,
+            packId: 'tiny',
+            baseIndex: null,
+          },
+          imageId,
+          report: null,
+          action: { kind: 'accept', reason: 'Accepted by the artist.', diff: [] },
+          timings: {},
+          createdAt,
+        },
+        'attempt',
+      ),
+    );
+    // Blobs are made before the transaction: nothing but IDB may be awaited inside one.
+    images.push({ ...(await drawPanelPicture(rng, cast.length, imageId)), createdAt });
+  }
+  story.panelIds = panels.map((p) => p.id);
+  const valid = validateStoryWithPanels(story, panels);
+
+  const db = await openStoryLoomDB();
+  try {
+    await inTransaction(
+      db,
+      [STORE.characters, STORE.stories, STORE.panels, STORE.attempts, STORE.images],
+      'readwrite',
+      'save',
+      async (tx) => {
+        await Promise.all([
+          ...characters.map((c) => tx.objectStore(STORE.characters).put(toStoredCharacter(c))),
+          tx.objectStore(STORE.stories).put(toStoredStory(valid.story)),
+          ...valid.panels.map((p) => tx.objectStore(STORE.panels).put(toStoredPanel(p))),
+          ...attempts.map((a) => tx.objectStore(STORE.attempts).put(a)),
+          ...images.map((image) => tx.objectStore(STORE.images).put(image)),
+        ]);
+      },
+    );
+  } finally {
+    db.close();
+  }
+  return { storyId: valid.story.id, panels: valid.panels.length };
 }
