@@ -83,6 +83,9 @@ const METHOD_NAMES: Record<number, string> = {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** A size as it was found or declared: exact. */
+const exact = (n: number) => `${count(n)} ${n === 1 ? 'byte' : 'bytes'}`;
+
 /** A size limit as people read it: "64 MiB", "4 GiB", or exact bytes. */
 function bytes(n: number): string {
   const units: [number, string][] = [
@@ -91,7 +94,7 @@ function bytes(n: number): string {
     [1024, 'KiB'],
   ];
   for (const [size, unit] of units) if (n >= size && n % size === 0) return `${count(n / size)} ${unit}`;
-  return `${count(n)} ${n === 1 ? 'byte' : 'bytes'}`;
+  return exact(n);
 }
 
 /** A hostile name made safe to show: control and bidi characters escaped, very long ones shortened. */
@@ -154,7 +157,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   const fileSize = blob.size;
 
   // 1. Is it a zip at all? A zip starts with an entry (or, when empty, with its end record).
-  if (fileSize < END_LEN) fail(`it is ${bytes(fileSize)}, too short to be a zip (at least 22 bytes)`);
+  if (fileSize < END_LEN) fail(`it is ${exact(fileSize)}, too short to be a zip (at least 22 bytes)`);
   const head = u32(await at(0, 4), 0);
   if (head !== LOCAL_SIG && head !== END_SIG) fail('it is not a zip file (it does not start with a zip signature)');
 
@@ -169,7 +172,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   if (ending.length === 0) {
     const last = candidates[0]!;
     fail(
-      `its end record says its comment is ${bytes(u16(tail, last + 20))}, but ${bytes(tail.length - last - END_LEN)} follow it`,
+      `its end record says its comment is ${exact(u16(tail, last + 20))}, but ${exact(tail.length - last - END_LEN)} follow it`,
     );
   }
   if (ending.length > 1) fail('it has more than one end-of-central-directory record');
@@ -199,7 +202,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   if (cdOffset + cdSize > endOffset) {
     fail(
       cdOffset + cdSize > fileSize
-        ? `its central directory (at byte ${count(cdOffset)}, ${bytes(cdSize)}) lies outside the file of ${bytes(fileSize)}`
+        ? `its central directory (at byte ${count(cdOffset)}, ${exact(cdSize)}) lies outside the file of ${exact(fileSize)}`
         : 'its central directory overlaps its end record',
     );
   }
@@ -207,10 +210,10 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
     if (tailStart + c !== endOffset && tailStart + c >= cdOffset)
       fail('it has more than one end-of-central-directory record');
   if (cdOffset + cdSize < endOffset)
-    fail(`${bytes(endOffset - cdOffset - cdSize)} between its central directory and its end record belong to nothing`);
+    fail(`${exact(endOffset - cdOffset - cdSize)} between its central directory and its end record belong to nothing`);
   const cdLimit = totalEntries * (CENTRAL_LEN + limits.maxNameBytes + CENTRAL_SLACK_PER_ENTRY);
   if (cdSize > cdLimit)
-    fail(`its central directory is ${bytes(cdSize)}, more than its ${count(totalEntries)} entries can need`);
+    fail(`its central directory is ${exact(cdSize)}, more than its ${count(totalEntries)} entries can need`);
 
   // 5. Every central entry: its name, flags, method and sizes.
   const cd = await at(cdOffset, cdSize);
@@ -230,8 +233,10 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
     if (next > cd.length) fail(`its central directory is damaged after ${count(centrals.length)} entries`);
     const nameBytes = cd.slice(p + CENTRAL_LEN, p + CENTRAL_LEN + nameLen);
     const flags = u16(cd, p + 8);
-    const entryName = checkName(nameBytes, flags, limits, fail);
+    const entryName = decodeName(nameBytes, flags, limits, fail);
+    // Duplicates first: “é” twice (NFC and NFD) is best told as a duplicate.
     checkDuplicate(entryName, seen, fail);
+    checkPath(entryName, limits, fail);
     const central = checkCentral(cd, p, entryName, nameBytes, limits, fileSize, cdOffset, fail);
     checkExtra(cd.subarray(p + CENTRAL_LEN + nameLen, p + CENTRAL_LEN + nameLen + extraLen), entryName, fail);
     total += central.size;
@@ -258,8 +263,8 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
     if (c.offset > expected) {
       fail(
         previous
-          ? `${bytes(c.offset - expected)} between the entries “${showName(previous.name)}” and “${showName(c.name)}” belong to no entry`
-          : `${bytes(c.offset)} before its first entry belong to no entry`,
+          ? `${exact(c.offset - expected)} between the entries “${showName(previous.name)}” and “${showName(c.name)}” belong to no entry`
+          : `${exact(c.offset)} before its first entry belong to no entry`,
       );
     }
     const { dataOffset, end } = await checkLocal(c, at, cdOffset, fail);
@@ -270,8 +275,8 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   if (expected !== cdOffset) {
     fail(
       previous
-        ? `${bytes(cdOffset - expected)} between the entry “${showName(previous.name)}” and the central directory belong to no entry`
-        : `${bytes(cdOffset)} before its central directory belong to no entry`,
+        ? `${exact(cdOffset - expected)} between the entry “${showName(previous.name)}” and the central directory belong to no entry`
+        : `${exact(cdOffset)} before its central directory belong to no entry`,
     );
   }
 
@@ -331,14 +336,14 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
           }
           if (result.done) {
             if (held !== entry.size)
-              fail(`says ${bytes(entry.size)} but holds only ${bytes(held)}`, entry.name);
+              fail(`says ${exact(entry.size)} but holds only ${exact(held)}`, entry.name);
             if (crc !== entry.crc32) fail('is damaged (its CRC-32 does not match its bytes)', entry.name);
             return controller.close();
           }
           held += result.value.length;
           if (held > entry.size) {
             await reader.cancel().catch(() => undefined);
-            fail(`says ${bytes(entry.size)} but holds more`, entry.name);
+            fail(`says ${exact(entry.size)} but holds more`, entry.name);
           }
           crc = crc32(result.value, crc);
           controller.enqueue(result.value);
@@ -354,7 +359,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   async function read(entryName: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
     const entry = need(entryName);
     if (options.maxBytes !== undefined && entry.size > options.maxBytes)
-      fail(`is ${bytes(entry.size)}, more than the ${bytes(options.maxBytes)} allowed for it`, entry.name);
+      fail(`is ${exact(entry.size)}, more than the ${bytes(options.maxBytes)} allowed for it`, entry.name);
     const out = new Uint8Array(entry.size);
     const reader = stream(entryName).getReader();
     let filled = 0;
@@ -377,12 +382,12 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
 
 type Fail = (reason: string, entry?: string) => never;
 
-/** The name, decoded and held to the portable-path rules. */
-function checkName(raw: Uint8Array, flags: number, limits: ZipLimits, fail: Fail): string {
+/** The name's bytes, decoded: UTF-8 under the flag, ASCII without it. */
+function decodeName(raw: Uint8Array, flags: number, limits: ZipLimits, fail: Fail): string {
   const shown = lossy.decode(raw);
   if (raw.length === 0) fail('it has an entry with an empty name');
   if (raw.length > limits.maxNameBytes)
-    fail(`has a name of ${bytes(raw.length)}, longer than the ${bytes(limits.maxNameBytes)} allowed`, shown);
+    fail(`has a name of ${exact(raw.length)}, longer than the ${bytes(limits.maxNameBytes)} allowed`, shown);
   let name = '';
   if (flags & FLAG_UTF8) {
     try {
@@ -396,6 +401,11 @@ function checkName(raw: Uint8Array, flags: number, limits: ZipLimits, fail: Fail
     if (raw.some((b) => b > 0x7f)) fail('has a name that is neither ASCII nor marked as UTF-8', shown);
     name = shown;
   }
+  return name;
+}
+
+/** The decoded name holds to the portable-path rules. */
+function checkPath(name: string, limits: ZipLimits, fail: Fail): void {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) fail('has a control character in its name', name);
   if (/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name))
@@ -412,7 +422,6 @@ function checkName(raw: Uint8Array, flags: number, limits: ZipLimits, fail: Fail
     if (segment === '') fail('has an empty path segment (“//”)', name);
     if (segment === '.' || segment === '..') fail(`has a “${segment}” path segment`, name);
   }
-  return name;
 }
 
 /** Two names that a file system may take for one (equal, equal after NFC, or equal ignoring case). */
@@ -462,15 +471,15 @@ function checkCentral(
     fail('is a symbolic link, and StoryLoom follows no reference outside the file', name);
   if (directory && (size !== 0 || compressedSize !== 0)) fail('is a folder entry that holds data', name);
   if (method === 0 && compressedSize !== size)
-    fail(`is stored uncompressed but says ${bytes(compressedSize)} stored for ${bytes(size)}`, name);
+    fail(`is stored uncompressed but says ${exact(compressedSize)} stored for ${exact(size)}`, name);
   if (size > limits.maxEntryBytes)
-    fail(`is ${bytes(size)} uncompressed, more than the ${bytes(limits.maxEntryBytes)} allowed for one entry`, name);
+    fail(`is ${exact(size)} uncompressed, more than the ${bytes(limits.maxEntryBytes)} allowed for one entry`, name);
   if (compressedSize > fileSize)
-    fail(`says its data is ${bytes(compressedSize)}, more than the whole file (${bytes(fileSize)})`, name);
+    fail(`says its data is ${exact(compressedSize)}, more than the whole file (${exact(fileSize)})`, name);
   if (size > limits.ratioFloorBytes && size > compressedSize * limits.maxRatio) {
     const ratio = compressedSize === 0 ? 'without limit' : `${count(Math.floor(size / compressedSize))} times`;
     fail(
-      `expands ${ratio} (${bytes(compressedSize)} to ${bytes(size)}), more than the ${count(limits.maxRatio)} times allowed`,
+      `expands ${ratio} (${exact(compressedSize)} to ${exact(size)}), more than the ${count(limits.maxRatio)} times allowed`,
       name,
     );
   }
@@ -548,7 +557,7 @@ async function checkLocal(
   const zeroed = descriptor && localCrc === 0 && localCompressed === 0 && localSize === 0;
   if (!zeroed && (localCompressed !== c.compressedSize || localSize !== c.size))
     fail(
-      `says ${bytes(localSize)} (${bytes(localCompressed)} compressed) in its local header but ${bytes(c.size)} (${bytes(c.compressedSize)} compressed) in the central directory`,
+      `says ${exact(localSize)} (${exact(localCompressed)} compressed) in its local header but ${exact(c.size)} (${exact(c.compressedSize)} compressed) in the central directory`,
       c.name,
     );
   if (!zeroed && localCrc !== c.crc)
