@@ -111,7 +111,10 @@ export function showName(name: string): string {
 /** Throws the one refusal type; `entry` names the entry the rule is about. */
 function refusal(file: string, reason: string, entry?: string): StoryLoomError {
   const about = entry === undefined ? '' : `the entry “${showName(entry)}” `;
-  return new StoryLoomError('unsupported-file', `StoryLoom cannot read “${showName(file)}”: ${about}${reason}.`);
+  return new StoryLoomError(
+    'unsupported-file',
+    `StoryLoom cannot read “${showName(file)}”: ${about}${reason}.`,
+  );
 }
 
 const u16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
@@ -159,7 +162,8 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   // 1. Is it a zip at all? A zip starts with an entry (or, when empty, with its end record).
   if (fileSize < END_LEN) fail(`it is ${exact(fileSize)}, too short to be a zip (at least 22 bytes)`);
   const head = u32(await at(0, 4), 0);
-  if (head !== LOCAL_SIG && head !== END_SIG) fail('it is not a zip file (it does not start with a zip signature)');
+  if (head !== LOCAL_SIG && head !== END_SIG)
+    fail('it is not a zip file (it does not start with a zip signature)');
 
   // 2. The end record: exactly one, in the last 64 KiB + 22 bytes, and its comment ends the file.
   const tailStart = Math.max(0, fileSize - (MAX_COMMENT + END_LEN));
@@ -210,7 +214,9 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
     if (tailStart + c !== endOffset && tailStart + c >= cdOffset)
       fail('it has more than one end-of-central-directory record');
   if (cdOffset + cdSize < endOffset)
-    fail(`${exact(endOffset - cdOffset - cdSize)} between its central directory and its end record belong to nothing`);
+    fail(
+      `${exact(endOffset - cdOffset - cdSize)} between its central directory and its end record belong to nothing`,
+    );
   const cdLimit = totalEntries * (CENTRAL_LEN + limits.maxNameBytes + CENTRAL_SLACK_PER_ENTRY);
   if (cdSize > cdLimit)
     fail(`its central directory is ${exact(cdSize)}, more than its ${count(totalEntries)} entries can need`);
@@ -294,7 +300,8 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   );
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
 
-  const need = (entryName: string): ZipEntry => byName.get(entryName) ?? fail(`it has no entry “${showName(entryName)}”`);
+  const need = (entryName: string): ZipEntry =>
+    byName.get(entryName) ?? fail(`it has no entry “${showName(entryName)}”`);
 
   /** The entry's compressed bytes, read in slices as they are pulled. */
   function raw(entry: ZipEntry): ReadableStream<Uint8Array> {
@@ -319,7 +326,9 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
     const source = raw(entry);
     const decoded =
       entry.method === 8
-        ? source.pipeThrough(new DecompressionStream('deflate-raw') as ReadableWritablePair<Uint8Array, Uint8Array>)
+        ? source.pipeThrough(
+            new DecompressionStream('deflate-raw') as ReadableWritablePair<Uint8Array, Uint8Array>,
+          )
         : source;
     const reader = decoded.getReader();
     let held = 0;
@@ -416,7 +425,8 @@ function checkPath(name: string, limits: ZipLimits, fail: Fail): void {
   if (name.includes('\\')) fail('has a backslash in its name (zip paths use “/”)', name);
   if (name.includes(':')) fail('has a colon in its name, which Windows reads as a stream name', name);
   const directory = name.endsWith('/');
-  if (directory && !limits.allowDirectories) fail('is a folder entry, and this file may hold files only', name);
+  if (directory && !limits.allowDirectories)
+    fail('is a folder entry, and this file may hold files only', name);
   const segments = (directory ? name.slice(0, -1) : name).split('/');
   for (const segment of segments) {
     if (segment === '') fail('has an empty path segment (“//”)', name);
@@ -458,7 +468,10 @@ function checkCentral(
   if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) || method === 99)
     fail('is encrypted, and StoryLoom does not read encrypted files', name);
   if (flags & ~FLAGS_KNOWN)
-    fail(`uses general-purpose flags 0x${(flags & ~FLAGS_KNOWN).toString(16)}, which StoryLoom does not read`, name);
+    fail(
+      `uses general-purpose flags 0x${(flags & ~FLAGS_KNOWN).toString(16)}, which StoryLoom does not read`,
+      name,
+    );
   if (method !== 0 && method !== 8) {
     const known = METHOD_NAMES[method] ? ` (${METHOD_NAMES[method]})` : '';
     fail(`uses compression method ${method}${known}; StoryLoom reads only stored (0) and deflate (8)`, name);
@@ -473,11 +486,15 @@ function checkCentral(
   if (method === 0 && compressedSize !== size)
     fail(`is stored uncompressed but says ${exact(compressedSize)} stored for ${exact(size)}`, name);
   if (size > limits.maxEntryBytes)
-    fail(`is ${exact(size)} uncompressed, more than the ${bytes(limits.maxEntryBytes)} allowed for one entry`, name);
+    fail(
+      `is ${exact(size)} uncompressed, more than the ${bytes(limits.maxEntryBytes)} allowed for one entry`,
+      name,
+    );
   if (compressedSize > fileSize)
     fail(`says its data is ${exact(compressedSize)}, more than the whole file (${exact(fileSize)})`, name);
   if (size > limits.ratioFloorBytes && size > compressedSize * limits.maxRatio) {
-    const ratio = compressedSize === 0 ? 'without limit' : `${count(Math.floor(size / compressedSize))} times`;
+    const ratio =
+      compressedSize === 0 ? 'without limit' : `${count(Math.floor(size / compressedSize))} times`;
     fail(
       `expands ${ratio} (${exact(compressedSize)} to ${exact(size)}), more than the ${count(limits.maxRatio)} times allowed`,
       name,
@@ -540,11 +557,13 @@ async function checkLocal(
   const extraLen = u16(local, 28);
   const dataOffset = c.offset + LOCAL_LEN + nameLen + extraLen;
   if (dataOffset > cdOffset) fail('has a local header that runs into the central directory', c.name);
-  if (LOCAL_LEN + nameLen + extraLen > local.length) local = await at(c.offset, LOCAL_LEN + nameLen + extraLen);
+  if (LOCAL_LEN + nameLen + extraLen > local.length)
+    local = await at(c.offset, LOCAL_LEN + nameLen + extraLen);
   const localName = local.subarray(LOCAL_LEN, LOCAL_LEN + nameLen);
   if (nameLen !== c.nameBytes.length || localName.some((b, i) => b !== c.nameBytes[i]))
     fail(`has a different name in its local header (“${showName(lossy.decode(localName))}”)`, c.name);
-  if (u16(local, 6) !== c.flags) fail('has different flags in its local header and its central entry', c.name);
+  if (u16(local, 6) !== c.flags)
+    fail('has different flags in its local header and its central entry', c.name);
   if (u16(local, 8) !== c.method)
     fail('has a different compression method in its local header and its central entry', c.name);
   checkExtra(local.subarray(LOCAL_LEN + nameLen, LOCAL_LEN + nameLen + extraLen), c.name, fail);

@@ -165,7 +165,10 @@ export function createZipWriter(sink: (chunk: Uint8Array) => Promise<void>): Zip
     let parts: Uint8Array[] = [data];
     if (compress && data.length > 0) {
       const compressed: Uint8Array[] = [];
-      await each(new Blob([data as BlobPart]).stream().pipeThrough(deflateRaw()), (c) => void compressed.push(c));
+      await each(
+        new Blob([data as BlobPart]).stream().pipeThrough(deflateRaw()),
+        (c) => void compressed.push(c),
+      );
       const length = compressed.reduce((n, c) => n + c.length, 0);
       // Deflate that saves nothing (an image) is stored instead: cheaper to read, same bytes out.
       if (length < data.length) {
@@ -191,10 +194,17 @@ export function createZipWriter(sink: (chunk: Uint8Array) => Promise<void>): Zip
       await emit(c);
     });
     if (again !== crc)
-      throw new StoryLoomError('storage-failed', `The file for “${decode(e.nameBytes)}” changed while it was written.`);
+      throw new StoryLoomError(
+        'storage-failed',
+        `The file for “${decode(e.nameBytes)}” changed while it was written.`,
+      );
   }
 
-  async function addStreamed(e: Written, input: ReadableStream<Uint8Array>, compress: boolean): Promise<void> {
+  async function addStreamed(
+    e: Written,
+    input: ReadableStream<Uint8Array>,
+    compress: boolean,
+  ): Promise<void> {
     e.flags |= FLAG_DESCRIPTOR;
     e.method = compress ? 8 : 0;
     await emit(localHeader(e));
@@ -232,16 +242,29 @@ export function createZipWriter(sink: (chunk: Uint8Array) => Promise<void>): Zip
 
     async add(name, data, { compress }) {
       if (closed) throw new StoryLoomError('invalid-input', `Cannot add “${name}”: the archive is closed.`);
-      if (busy) throw new StoryLoomError('invalid-input', `Cannot add “${name}” while another entry is written.`);
+      if (busy)
+        throw new StoryLoomError('invalid-input', `Cannot add “${name}” while another entry is written.`);
       const nameBytes = encoder.encode(name);
       if (nameBytes.length === 0 || nameBytes.length > 0xffff)
-        throw new StoryLoomError('invalid-input', `An entry name must be 1 to 65,535 bytes, got ${nameBytes.length}.`);
-      if (names.has(name)) throw new StoryLoomError('invalid-input', `The archive already has an entry “${name}”.`);
+        throw new StoryLoomError(
+          'invalid-input',
+          `An entry name must be 1 to 65,535 bytes, got ${nameBytes.length}.`,
+        );
+      if (names.has(name))
+        throw new StoryLoomError('invalid-input', `The archive already has an entry “${name}”.`);
       if (written.length >= 0xffff) tooLarge('it would have more than 65,535 entries');
       busy = true;
       try {
         names.add(name);
-        const e: Written = { nameBytes, flags: FLAG_UTF8, method: 0, crc: 0, compressedSize: 0, size: 0, offset };
+        const e: Written = {
+          nameBytes,
+          flags: FLAG_UTF8,
+          method: 0,
+          crc: 0,
+          compressedSize: 0,
+          size: 0,
+          offset,
+        };
         if (data instanceof Uint8Array) await addBytes(e, data, compress);
         else if (data instanceof Blob && !compress) await addStoredBlob(e, data);
         else await addStreamed(e, data instanceof Blob ? slices(data, held) : data, compress);
@@ -253,7 +276,8 @@ export function createZipWriter(sink: (chunk: Uint8Array) => Promise<void>): Zip
 
     async close() {
       if (closed) return;
-      if (busy) throw new StoryLoomError('invalid-input', 'Cannot close the archive while an entry is written.');
+      if (busy)
+        throw new StoryLoomError('invalid-input', 'Cannot close the archive while an entry is written.');
       closed = true;
       const cdOffset = offset;
       for (const e of written) await emit(centralHeader(e));

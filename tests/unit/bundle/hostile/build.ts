@@ -168,11 +168,19 @@ export function buildZip(entries: RawEntry[], options: ZipOptions = {}): Uint8Ar
     u16(options.commentLength ?? comment.length),
     comment,
   ]);
-  return bytesOf([...body, cd, options.beforeEnd ?? new Uint8Array(0), end, options.append ?? new Uint8Array(0)]);
+  return bytesOf([
+    ...body,
+    cd,
+    options.beforeEnd ?? new Uint8Array(0),
+    end,
+    options.append ?? new Uint8Array(0),
+  ]);
 }
 
 /** A small valid PNG-like payload (the zip layer does not care what it is). */
-export const PNG_BYTES = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
+export const PNG_BYTES = Uint8Array.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82,
+]);
 
 export const FILE = 'story.storyloom';
 
@@ -193,13 +201,18 @@ export async function expectRefusal(promise: Promise<unknown>, pattern: RegExp):
   return message;
 }
 
-export const refuses = (zip: Uint8Array, pattern: RegExp, limits?: ZipLimits) => expectRefusal(open(zip, limits), pattern);
+export const refuses = (zip: Uint8Array, pattern: RegExp, limits?: ZipLimits) =>
+  expectRefusal(open(zip, limits), pattern);
 
 /** A valid two-entry bundle-like zip, the base most cases break. */
 export function validEntries(): RawEntry[] {
   return [
     { name: 'mimetype', content: enc.encode('application/vnd.storyloom+zip') },
-    { name: 'manifest.json', content: enc.encode(JSON.stringify({ title: 'A story', panels: [1, 2, 3] })), method: 8 },
+    {
+      name: 'manifest.json',
+      content: enc.encode(JSON.stringify({ title: 'A story', panels: [1, 2, 3] })),
+      method: 8,
+    },
   ];
 }
 

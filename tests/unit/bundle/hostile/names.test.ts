@@ -4,11 +4,20 @@ import { BUNDLE_LIMITS } from '../../../../src/lib/bundle/zip/limits';
 import { PNG_BYTES, buildZip, bytesOf, enc, open, refuses, u16, type RawEntry } from './build';
 
 const one = (name: string | Uint8Array, extra: Partial<RawEntry> = {}) =>
-  buildZip([{ name: 'mimetype', content: enc.encode('x') }, { name, content: PNG_BYTES, ...extra }]);
+  buildZip([
+    { name: 'mimetype', content: enc.encode('x') },
+    { name, content: PNG_BYTES, ...extra },
+  ]);
 
 describe('a hostile zip: names', () => {
   it('refuses a name that appears twice', async () => {
-    await refuses(buildZip([{ name: 'a.png', content: PNG_BYTES }, { name: 'a.png', content: PNG_BYTES }]), /the entry “a\.png” appears twice/);
+    await refuses(
+      buildZip([
+        { name: 'a.png', content: PNG_BYTES },
+        { name: 'a.png', content: PNG_BYTES },
+      ]),
+      /the entry “a\.png” appears twice/,
+    );
   });
 
   it('refuses names that differ only in case', async () => {
@@ -16,7 +25,10 @@ describe('a hostile zip: names', () => {
       { name: 'images/A.png', content: PNG_BYTES },
       { name: 'images/a.png', content: PNG_BYTES },
     ]);
-    await refuses(zip, /the entry “images\/a\.png” has the same name as the entry “images\/A\.png” on some systems/);
+    await refuses(
+      zip,
+      /the entry “images\/a\.png” has the same name as the entry “images\/A\.png” on some systems/,
+    );
   });
 
   it('refuses an NFD name that equals an NFC one', async () => {
@@ -31,7 +43,10 @@ describe('a hostile zip: names', () => {
   });
 
   it('refuses a name not in NFC', async () => {
-    await refuses(one('cafe\u0301.png'), /the entry “cafe\u0301\.png” has a name that is not in Unicode normal form NFC/);
+    await refuses(
+      one('cafe\u0301.png'),
+      /the entry “cafe\u0301\.png” has a name that is not in Unicode normal form NFC/,
+    );
   });
 
   it('refuses “..” segments', async () => {
@@ -65,11 +80,17 @@ describe('a hostile zip: names', () => {
   });
 
   it('refuses NUL in a name, and shows it escaped', async () => {
-    await refuses(one('a.png\u0000.exe'), /the entry “a\.pngU\+0000\.exe” has a control character in its name/);
+    await refuses(
+      one('a.png\u0000.exe'),
+      /the entry “a\.pngU\+0000\.exe” has a control character in its name/,
+    );
   });
 
   it('refuses control characters', async () => {
-    await refuses(one('\u001b[31mred.png'), /the entry “U\+001B\[31mred\.png” has a control character in its name/);
+    await refuses(
+      one('\u001b[31mred.png'),
+      /the entry “U\+001B\[31mred\.png” has a control character in its name/,
+    );
     await refuses(one('a\u0085b'), /the entry “aU\+0085b” has a control character in its name/);
   });
 
@@ -79,7 +100,10 @@ describe('a hostile zip: names', () => {
 
   it('refuses non-ASCII name bytes without the UTF-8 flag (CP437)', async () => {
     const cp437 = Uint8Array.from([...enc.encode('caf'), 0x82, ...enc.encode('.png')]);
-    await refuses(one(cp437, { flags: 0 }), /the entry “caf\uFFFD\.png” has a name that is neither ASCII nor marked as UTF-8/);
+    await refuses(
+      one(cp437, { flags: 0 }),
+      /the entry “caf\uFFFD\.png” has a name that is neither ASCII nor marked as UTF-8/,
+    );
   });
 
   it('refuses invalid UTF-8 under the UTF-8 flag', async () => {
@@ -103,7 +127,10 @@ describe('a hostile zip: names', () => {
 
   it('refuses a folder entry that holds data', async () => {
     const zip = buildZip([{ name: 'images/', content: PNG_BYTES }]);
-    await refuses(zip, /the entry “images\/” is a folder entry that holds data/, { ...BUNDLE_LIMITS, allowDirectories: true });
+    await refuses(zip, /the entry “images\/” is a folder entry that holds data/, {
+      ...BUNDLE_LIMITS,
+      allowDirectories: true,
+    });
   });
 
   it('refuses a name used both as a file and as a folder', async () => {
@@ -132,6 +159,9 @@ describe('a hostile zip: names', () => {
 
   it('refuses a second (Unicode path) name in an extra field', async () => {
     const unicodePath = bytesOf([u16(0x7075), u16(9), [1, 0, 0, 0, 0], enc.encode('evil')]);
-    await refuses(one('a.png', { central: { extra: unicodePath } }), /the entry “a\.png” carries a second name/);
+    await refuses(
+      one('a.png', { central: { extra: unicodePath } }),
+      /the entry “a\.png” carries a second name/,
+    );
   });
 });

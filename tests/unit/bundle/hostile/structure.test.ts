@@ -10,7 +10,10 @@ describe('a hostile zip: structure', () => {
   });
 
   it('refuses a file that is not a zip (PNG bytes)', async () => {
-    await refuses(bytesOf([PNG_BYTES, new Uint8Array(64)]), /it is not a zip file \(it does not start with a zip signature\)/);
+    await refuses(
+      bytesOf([PNG_BYTES, new Uint8Array(64)]),
+      /it is not a zip file \(it does not start with a zip signature\)/,
+    );
   });
 
   it('refuses a file too short to be a zip', async () => {
@@ -19,12 +22,18 @@ describe('a hostile zip: structure', () => {
 
   it('refuses a truncated file', async () => {
     const whole = buildZip(validEntries());
-    await refuses(whole.subarray(0, 80), /it is cut short or damaged \(its end-of-central-directory record is missing\)/);
+    await refuses(
+      whole.subarray(0, 80),
+      /it is cut short or damaged \(its end-of-central-directory record is missing\)/,
+    );
   });
 
   it('refuses two end records', async () => {
     const whole = buildZip(validEntries());
-    await refuses(bytesOf([whole, whole.subarray(whole.length - 22)]), /it has more than one end-of-central-directory record/);
+    await refuses(
+      bytesOf([whole, whole.subarray(whole.length - 22)]),
+      /it has more than one end-of-central-directory record/,
+    );
   });
 
   it('refuses an end record nested in another one’s comment', async () => {
@@ -132,7 +141,10 @@ describe('a hostile zip: structure', () => {
   it('refuses a central entry whose offset points into the central directory', async () => {
     const entries = validEntries();
     entries[1]!.central = { offset: 10_000 };
-    await refuses(buildZip(entries), /the entry “manifest\.json” says its data lies inside or after the central directory/);
+    await refuses(
+      buildZip(entries),
+      /the entry “manifest\.json” says its data lies inside or after the central directory/,
+    );
   });
 
   it('refuses a central entry that points where no local header is', async () => {
@@ -145,18 +157,27 @@ describe('a hostile zip: structure', () => {
   });
 
   it('refuses the ZIP64 marker in the end record', async () => {
-    await refuses(buildZip(validEntries(), { entryCount: 0xffff }), /it uses ZIP64, which StoryLoom bundles never need/);
+    await refuses(
+      buildZip(validEntries(), { entryCount: 0xffff }),
+      /it uses ZIP64, which StoryLoom bundles never need/,
+    );
   });
 
   it('refuses a ZIP64 end-record locator', async () => {
     const locator = bytesOf([u32(0x07064b50), u32(0), u32(0), u32(0), u32(1)]);
-    await refuses(buildZip(validEntries(), { beforeEnd: locator }), /it uses ZIP64, which StoryLoom bundles never need/);
+    await refuses(
+      buildZip(validEntries(), { beforeEnd: locator }),
+      /it uses ZIP64, which StoryLoom bundles never need/,
+    );
   });
 
   it('refuses ZIP64 sizes in a central entry', async () => {
     const entries = validEntries();
     entries[1]!.central = { compressedSize: 0xffffffff, size: 0xffffffff };
-    await refuses(buildZip(entries), /the entry “manifest\.json” uses ZIP64, which StoryLoom bundles never need/);
+    await refuses(
+      buildZip(entries),
+      /the entry “manifest\.json” uses ZIP64, which StoryLoom bundles never need/,
+    );
   });
 
   it('refuses a ZIP64 extra field', async () => {
@@ -177,7 +198,10 @@ describe('a hostile zip: structure', () => {
       /it has 50,001 entries, more than the 50,000 allowed/,
     );
     const three = [...validEntries(), { name: 'c.txt', content: enc.encode('c') }];
-    await refuses(buildZip(three), /it has 3 entries, more than the 2 allowed/, { ...BUNDLE_LIMITS, maxEntries: 2 });
+    await refuses(buildZip(three), /it has 3 entries, more than the 2 allowed/, {
+      ...BUNDLE_LIMITS,
+      maxEntries: 2,
+    });
   });
 
   it('accepts an empty zip (an end record alone)', async () => {
