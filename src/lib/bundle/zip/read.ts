@@ -67,6 +67,8 @@ const EXTRA_UNICODE_PATH = 0x7075;
 
 /** Extra fields and comments a central entry may carry on average (timestamps, uid/gid: ~30). */
 const CENTRAL_SLACK_PER_ENTRY = 1024;
+/** How much of the file one read takes while checking local headers. */
+const HEADER_WINDOW = 64 * 1024;
 /** How much compressed data one read takes while streaming an entry. */
 const READ_CHUNK = 64 * 1024;
 
@@ -259,6 +261,16 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
 
   // 6. Local headers: each agrees with its central entry, and together they tile the file from
   // byte 0 to the central directory. No gap hides data; no overlap (the zip bomb's trick) is allowed.
+  // Headers are read through a window: many small entries share one read instead of two each.
+  let window: Uint8Array = new Uint8Array(0);
+  let windowStart = 0;
+  async function near(start: number, length: number): Promise<Uint8Array> {
+    if (start < windowStart || start + length > windowStart + window.length) {
+      windowStart = start;
+      window = await at(start, Math.min(Math.max(length, HEADER_WINDOW), cdOffset - start));
+    }
+    return window.subarray(start - windowStart, start - windowStart + length);
+  }
   const byOffset = [...centrals].sort((a, b) => a.offset - b.offset);
   const dataOffsets = new Map<Central, number>();
   let expected = 0;
@@ -273,7 +285,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
           : `${exact(c.offset)} before its first entry belong to no entry`,
       );
     }
-    const { dataOffset, end } = await checkLocal(c, at, cdOffset, fail);
+    const { dataOffset, end } = await checkLocal(c, near, cdOffset, fail);
     dataOffsets.set(c, dataOffset);
     expected = end;
     previous = c;
@@ -550,15 +562,13 @@ async function checkLocal(
 ): Promise<{ dataOffset: number; end: number }> {
   if (c.offset + LOCAL_LEN + c.nameBytes.length > cdOffset)
     fail('has a local header that runs into the central directory', c.name);
-  const headerLength = Math.min(LOCAL_LEN + c.nameBytes.length + 256, cdOffset - c.offset);
-  let local = await at(c.offset, headerLength);
+  let local = await at(c.offset, LOCAL_LEN + c.nameBytes.length);
   if (u32(local, 0) !== LOCAL_SIG) fail('has no local header where the central directory says', c.name);
   const nameLen = u16(local, 26);
   const extraLen = u16(local, 28);
   const dataOffset = c.offset + LOCAL_LEN + nameLen + extraLen;
   if (dataOffset > cdOffset) fail('has a local header that runs into the central directory', c.name);
-  if (LOCAL_LEN + nameLen + extraLen > local.length)
-    local = await at(c.offset, LOCAL_LEN + nameLen + extraLen);
+  local = await at(c.offset, LOCAL_LEN + nameLen + extraLen);
   const localName = local.subarray(LOCAL_LEN, LOCAL_LEN + nameLen);
   if (nameLen !== c.nameBytes.length || localName.some((b, i) => b !== c.nameBytes[i]))
     fail(`has a different name in its local header (“${showName(lossy.decode(localName))}”)`, c.name);
