@@ -174,7 +174,15 @@ describe('the zip writer', () => {
     await expect(writer.add('a.txt', enc.encode('a'), { compress: false })).rejects.toThrow(
       /already has an entry “a\.txt”/,
     );
+    await expect(writer.add('A.TXT', enc.encode('a'), { compress: false })).rejects.toThrow(
+      /already has an entry “A\.TXT”/,
+    );
     await expect(writer.add('', enc.encode('a'), { compress: false })).rejects.toThrow(StoryLoomError);
+    await expect(writer.add('../evil', enc.encode('a'), { compress: false })).rejects.toThrow(
+      /The entry “\.\.\/evil” cannot be written: it has a “\.\.” path segment\./,
+    );
+    await expect(writer.add('a\\b', enc.encode('a'), { compress: false })).rejects.toThrow(/has a backslash/);
+    await expect(writer.add('cafe\u0301', enc.encode('a'), { compress: false })).rejects.toThrow(/NFC/);
     await writer.close();
     await expect(writer.add('b.txt', enc.encode('b'), { compress: false })).rejects.toThrow(
       /the archive is closed/,

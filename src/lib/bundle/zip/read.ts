@@ -84,6 +84,7 @@ const METHOD_NAMES: Record<number, string> = {
 };
 
 const count = (n: number) => n.toLocaleString('en-US');
+const entriesCount = (n: number) => `${count(n)} ${n === 1 ? 'entry' : 'entries'}`;
 
 /** A size as it was found or declared: exact. */
 const exact = (n: number) => `${count(n)} ${n === 1 ? 'byte' : 'bytes'}`;
@@ -221,7 +222,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
     );
   const cdLimit = totalEntries * (CENTRAL_LEN + limits.maxNameBytes + CENTRAL_SLACK_PER_ENTRY);
   if (cdSize > cdLimit)
-    fail(`its central directory is ${exact(cdSize)}, more than its ${count(totalEntries)} entries can need`);
+    fail(`its central directory is ${exact(cdSize)}, more than its ${entriesCount(totalEntries)} can need`);
 
   // 5. Every central entry: its name, flags, method and sizes.
   const cd = await at(cdOffset, cdSize);
@@ -231,14 +232,14 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   let p = 0;
   while (p < cd.length) {
     if (centrals.length === totalEntries)
-      fail(`its end record says it has ${count(totalEntries)} entries, but its central directory holds more`);
+      fail(`its end record says it has ${entriesCount(totalEntries)}, but its central directory holds more`);
     if (p + CENTRAL_LEN > cd.length || u32(cd, p) !== CENTRAL_SIG)
-      fail(`its central directory is damaged after ${count(centrals.length)} entries`);
+      fail(`its central directory is damaged after ${entriesCount(centrals.length)}`);
     const nameLen = u16(cd, p + 28);
     const extraLen = u16(cd, p + 30);
     const commentLen = u16(cd, p + 32);
     const next = p + CENTRAL_LEN + nameLen + extraLen + commentLen;
-    if (next > cd.length) fail(`its central directory is damaged after ${count(centrals.length)} entries`);
+    if (next > cd.length) fail(`its central directory is damaged after ${entriesCount(centrals.length)}`);
     const nameBytes = cd.slice(p + CENTRAL_LEN, p + CENTRAL_LEN + nameLen);
     const flags = u16(cd, p + 8);
     const entryName = decodeName(nameBytes, flags, limits, fail);
@@ -255,7 +256,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   }
   if (centrals.length !== totalEntries)
     fail(
-      `its end record says it has ${count(totalEntries)} entries, but its central directory holds ${count(centrals.length)}`,
+      `its end record says it has ${entriesCount(totalEntries)}, but its central directory holds ${count(centrals.length)}`,
     );
   checkFoldersAreNotFiles(centrals, fail);
 
@@ -276,8 +277,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   let expected = 0;
   let previous: Central | undefined;
   for (const c of byOffset) {
-    if (c.offset < expected)
-      fail(`its data overlaps the data of the entry “${showName(previous!.name)}”`, c.name);
+    if (c.offset < expected) fail(`overlaps the data of the entry “${showName(previous!.name)}”`, c.name);
     if (c.offset > expected) {
       fail(
         previous
@@ -401,7 +401,7 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   });
 }
 
-type Fail = (reason: string, entry?: string) => never;
+export type Fail = (reason: string, entry?: string) => never;
 
 /** The name's bytes, decoded: UTF-8 under the flag, ASCII without it. */
 function decodeName(raw: Uint8Array, flags: number, limits: ZipLimits, fail: Fail): string {
@@ -425,8 +425,11 @@ function decodeName(raw: Uint8Array, flags: number, limits: ZipLimits, fail: Fai
   return name;
 }
 
-/** The decoded name holds to the portable-path rules. */
-function checkPath(name: string, limits: ZipLimits, fail: Fail): void {
+/**
+ * The decoded name holds to the portable-path rules (the writer uses them too, so it never writes
+ * what the reader refuses). `fail` gets a reason that follows “the entry … ”.
+ */
+export function checkPath(name: string, limits: ZipLimits, fail: Fail): void {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) fail('has a control character in its name', name);
   if (/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name))

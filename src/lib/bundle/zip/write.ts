@@ -10,12 +10,15 @@
  *   No data descriptor.
  * - Blob to compress, and every ReadableStream: the compressed size is known only at the end, so
  *   the local header says zero and a data descriptor (flag bit 3, with its signature) follows.
- * Names are flagged UTF-8 (bit 11). Times are fixed at 1980-01-01 00:00 so the same story gives the
+ * Names are flagged UTF-8 (bit 11) and held to the reader's path rules (no `..`, `\`, control
+ * characters, non-NFC; unique ignoring case), so it never writes what the reader refuses. Times are fixed at 1980-01-01 00:00 so the same story gives the
  * same bytes. ZIP64 is never written: an archive that would need it is refused.
  */
 
 import { StoryLoomError } from '../../domain/errors';
 import { crc32 } from './crc32';
+import { BUNDLE_LIMITS } from './limits';
+import { checkPath, showName } from './read';
 
 export interface ZipWriter {
   /** Appends one entry; entries are added one at a time (await each). */
@@ -241,21 +244,35 @@ export function createZipWriter(sink: (chunk: Uint8Array) => Promise<void>): Zip
     },
 
     async add(name, data, { compress }) {
-      if (closed) throw new StoryLoomError('invalid-input', `Cannot add “${name}”: the archive is closed.`);
+      if (closed)
+        throw new StoryLoomError('invalid-input', `Cannot add “${showName(name)}”: the archive is closed.`);
       if (busy)
-        throw new StoryLoomError('invalid-input', `Cannot add “${name}” while another entry is written.`);
-      const nameBytes = encoder.encode(name);
-      if (nameBytes.length === 0 || nameBytes.length > 0xffff)
         throw new StoryLoomError(
           'invalid-input',
-          `An entry name must be 1 to 65,535 bytes, got ${nameBytes.length}.`,
+          `Cannot add “${showName(name)}” while another entry is written.`,
         );
-      if (names.has(name))
-        throw new StoryLoomError('invalid-input', `The archive already has an entry “${name}”.`);
+      const nameBytes = encoder.encode(name);
+      if (nameBytes.length === 0 || nameBytes.length > BUNDLE_LIMITS.maxNameBytes)
+        throw new StoryLoomError(
+          'invalid-input',
+          `An entry name must be 1 to ${BUNDLE_LIMITS.maxNameBytes} bytes, got ${nameBytes.length}.`,
+        );
+      // The writer never writes a name the strict reader would refuse.
+      checkPath(name, BUNDLE_LIMITS, (reason) => {
+        throw new StoryLoomError(
+          'invalid-input',
+          `The entry “${showName(name)}” cannot be written: it ${reason}.`,
+        );
+      });
+      if (names.has(name.toLowerCase()))
+        throw new StoryLoomError(
+          'invalid-input',
+          `The archive already has an entry “${showName(name)}” (names are compared ignoring case).`,
+        );
       if (written.length >= 0xffff) tooLarge('it would have more than 65,535 entries');
       busy = true;
       try {
-        names.add(name);
+        names.add(name.toLowerCase());
         const e: Written = {
           nameBytes,
           flags: FLAG_UTF8,

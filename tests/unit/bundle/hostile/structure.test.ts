@@ -79,7 +79,7 @@ describe('a hostile zip: structure', () => {
   it('refuses an end record that claims fewer entries than the central directory holds', async () => {
     await refuses(
       buildZip(validEntries(), { entryCount: 1 }),
-      /its end record says it has 1 entries, but its central directory holds more/,
+      /its end record says it has 1 entry, but its central directory holds more/,
     );
   });
 
@@ -124,7 +124,7 @@ describe('a hostile zip: structure', () => {
       { name: 'a.png', content: PNG_BYTES },
       { name: 'b.png', content: PNG_BYTES, sharesWith: 0 },
     ];
-    await refuses(buildZip(entries), /the entry “b\.png” its data overlaps the data of the entry “a\.png”/);
+    await refuses(buildZip(entries), /the entry “b\.png” overlaps the data of the entry “a\.png”/);
   });
 
   it('refuses an entry whose local header lies inside another entry’s data (overlap)', async () => {
@@ -135,7 +135,7 @@ describe('a hostile zip: structure', () => {
       { name: 'a.png', content: localB },
       { name: 'b.png', content: PNG_BYTES, sharesWith: 0, central: { offset: 30 + 5 } },
     ];
-    await refuses(buildZip(entries), /the entry “b\.png” its data overlaps the data of the entry “a\.png”/);
+    await refuses(buildZip(entries), /the entry “b\.png” overlaps the data of the entry “a\.png”/);
   });
 
   it('refuses a central entry whose offset points into the central directory', async () => {
@@ -153,7 +153,7 @@ describe('a hostile zip: structure', () => {
       { name: 'b.png', content: PNG_BYTES, sharesWith: 0, central: { offset: 30 + 5 + 16 } },
     ];
     // b.png would start inside a.png's data: refused as an overlap before its header is even read.
-    await refuses(buildZip(entries), /the entry “b\.png” its data overlaps the data of the entry “a\.png”/);
+    await refuses(buildZip(entries), /the entry “b\.png” overlaps the data of the entry “a\.png”/);
   });
 
   it('refuses the ZIP64 marker in the end record', async () => {
