@@ -6,13 +6,14 @@
  * - Uint8Array: CRC-32 and sizes are known before the local header is written (the input is in
  *   memory; a compressed copy is made first). No data descriptor.
  * - Blob, stored: one pass over its slices computes the CRC-32, a second writes them; the second
- *   pass checks the CRC again (a File changed in between is an error, not a broken archive).
+ *   pass checks the CRC again (a File changed in between is an error, not a silently broken archive).
  *   No data descriptor.
  * - Blob to compress, and every ReadableStream: the compressed size is known only at the end, so
  *   the local header says zero and a data descriptor (flag bit 3, with its signature) follows.
  * Names are flagged UTF-8 (bit 11) and held to the reader's path rules (no `..`, `\`, control
- * characters, non-NFC; unique ignoring case), so it never writes what the reader refuses. Times are fixed at 1980-01-01 00:00 so the same story gives the
- * same bytes. ZIP64 is never written: an archive that would need it is refused.
+ * characters, non-NFC; unique ignoring case), so it never writes what the reader refuses. Times
+ * are fixed at 1980-01-01 00:00 so the same story gives the same bytes. ZIP64 is never written: an
+ * archive that would need it is refused. After any error the bytes already sent are not a zip.
  */
 
 import { StoryLoomError } from '../../domain/errors';
