@@ -103,6 +103,7 @@ async function sample(): Promise<Uint8Array> {
     await w.add('text/stored-stream.txt', streamOf([textBlob.subarray(0, 777)]), { compress: false });
     await w.add('notes/日本語 ünïcödé.txt', enc.encode('こんにちは'), { compress: true });
     await w.add('empty.txt', new Uint8Array(0), { compress: true });
+    await w.add('empty-blob.txt', new Blob([]), { compress: true }); // deflate of nothing, with a descriptor
   });
 }
 
@@ -116,6 +117,7 @@ const expected: Record<string, Uint8Array> = {
   'text/stored-stream.txt': textBlob.subarray(0, 777),
   'notes/日本語 ünïcödé.txt': enc.encode('こんにちは'),
   'empty.txt': new Uint8Array(0),
+  'empty-blob.txt': new Uint8Array(0),
 };
 
 describe('the zip writer', () => {
