@@ -1,9 +1,9 @@
+// @vitest-environment jsdom
 /**
  * ComicInfo.xml against the rules of anansi-project/comicinfo `schema/v2.0/ComicInfo.xsd`
  * (commit 75d00db57927bf6776717fc1060cb7f594186cb3), copied here by hand from the XSD — not from
  * the code under test — and checked on a document parsed by a real XML parser (jsdom's DOMParser).
  */
-import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { comicInfoXml, xmlText, type ComicInfoInput } from '../../src/lib/bundle/comic/comicinfo';
 
@@ -101,7 +101,7 @@ const isInt = (s: string, bits: 32 | 64) =>
 
 /** Problems of `xml` against the XSD's rules (empty = valid). */
 function validate(xml: string): { errors: string[]; doc: Document } {
-  const doc = new new JSDOM('').window.DOMParser().parseFromString(xml, 'application/xml');
+  const doc = new DOMParser().parseFromString(xml, 'application/xml');
   const errors: string[] = [];
   if (doc.getElementsByTagName('parsererror').length > 0) return { errors: ['not well-formed XML'], doc };
   const root = doc.documentElement;
@@ -117,7 +117,7 @@ function validate(xml: string): { errors: string[]; doc: Document } {
     if (at <= last) errors.push(`${el.localName} is out of the sequence's order (or repeated)`);
     last = at;
     if (el.namespaceURI !== null) errors.push(`${el.localName} must be in no namespace`);
-    const type = XSD_SEQUENCE[at][1];
+    const type = XSD_SEQUENCE[at]![1];
     const value = el.textContent ?? '';
     if (type === 'xs:int' && !isInt(value, 32)) errors.push(`${el.localName} must be xs:int, got ${value}`);
     if (ENUMS[type] && !ENUMS[type].includes(value))
@@ -187,23 +187,23 @@ describe('comicInfoXml', () => {
       'Characters',
       'Pages',
     ]);
-    expect(child(doc, 'PageCount').textContent).toBe('3');
-    expect(child(doc, 'Manga').textContent).toBe('Unknown');
-    const pages = Array.from(child(doc, 'Pages').children);
+    expect(child(doc, 'PageCount')?.textContent).toBe('3');
+    expect(child(doc, 'Manga')?.textContent).toBe('Unknown');
+    const pages = Array.from(child(doc, 'Pages')!.children);
     expect(pages.map((p) => p.getAttribute('Image'))).toEqual(['0', '1', '2']);
     expect(pages.map((p) => p.getAttribute('Type'))).toEqual(['FrontCover', 'Story', 'Story']);
-    expect(pages[1].getAttribute('ImageSize')).toBe('123456');
-    expect(pages[0].getAttribute('ImageWidth')).toBe('1654');
-    expect(pages[0].getAttribute('ImageHeight')).toBe('2339');
+    expect(pages[1]!.getAttribute('ImageSize')).toBe('123456');
+    expect(pages[0]!.getAttribute('ImageWidth')).toBe('1654');
+    expect(pages[0]!.getAttribute('ImageHeight')).toBe('2339');
   });
 
   it('says YesAndRightToLeft for a right-to-left story', () => {
     const { errors, doc } = validate(comicInfoXml({ ...base, direction: 'rtl' }));
     expect(errors).toEqual([]);
-    expect(child(doc, 'Manga').textContent).toBe('YesAndRightToLeft');
+    expect(child(doc, 'Manga')?.textContent).toBe('YesAndRightToLeft');
     expect(
       validate(comicInfoXml({ ...base, mangaOtherwise: 'No' })).doc.getElementsByTagName('Manga')[0]
-        .textContent,
+        ?.textContent,
     ).toBe('No');
   });
 
@@ -215,10 +215,10 @@ describe('comicInfoXml', () => {
     );
     expect(errors).toEqual([]);
     expect(doc.getElementsByTagName('script')).toHaveLength(0);
-    expect(child(doc, 'Title').textContent).toBe(
+    expect(child(doc, 'Title')?.textContent).toBe(
       'A</Title><script>alert("x")</script>&amp; \'q\'😀\u200f\u202eשלום',
     );
-    expect(child(doc, 'Summary').textContent).toBe(']]> <![CDATA[ & <!-- -->');
+    expect(child(doc, 'Summary')?.textContent).toBe(']]> <![CDATA[ & <!-- -->');
     // A writer that is nothing but forbidden characters is left out, not written empty.
     expect(child(doc, 'Writer')).toBeUndefined();
   });

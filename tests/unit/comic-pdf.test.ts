@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { PDFDocument, PDFName, PDFRawStream, PDFDict, decodePDFRawStream, type PDFPage } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRawStream,
+  decodePDFRawStream,
+  type PDFPage,
+} from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { buildPdf, PT_PER_UNIT, type PdfFontFace, type PdfPageInput } from '../../src/lib/bundle/comic/pdf';
 import type { BalloonLayout, PageLayout } from '../../src/lib/layout/types';
@@ -62,7 +70,7 @@ const pageOf = (index: number, balloons: BalloonLayout[]): PageLayout => ({
 function contentOf(page: PDFPage): string {
   const contents = page.node.Contents();
   const streams = contents instanceof PDFRawStream ? [contents] : [];
-  if (!(contents instanceof PDFRawStream) && contents)
+  if (contents instanceof PDFArray)
     for (let i = 0; i < contents.size(); i++)
       streams.push(page.doc.context.lookup(contents.get(i)) as PDFRawStream);
   return streams.map((s) => new TextDecoder('latin1').decode(decodePDFRawStream(s).decode())).join('\n');
