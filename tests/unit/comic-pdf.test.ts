@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fontkit from '@pdf-lib/fontkit';
 import {
   PDFArray,
   PDFDict,
@@ -162,5 +163,27 @@ describe('buildPdf', () => {
     await expect(
       buildPdf([{ page: pageOf(0, []), image: async () => new Uint8Array([1, 2, 3]) }], { fonts: [] }),
     ).rejects.toThrow(/neither JPEG nor PNG/);
+  });
+
+  it('embeds subset fonts whose glyphs keep their outlines, and refuses WOFF2 (its subsets lose them)', async () => {
+    const page = pageOf(0, [balloon({ lines: [{ text: 'Hello', x: 200, y: 100 }] })]);
+    const { bytes } = await buildPdf([{ page, image: async () => JPEG }], { fonts: FONTS });
+    const doc = await PDFDocument.load(bytes);
+    const outlines: number[] = [];
+    for (const [, obj] of doc.context.enumerateIndirectObjects()) {
+      if (!(obj instanceof PDFDict) || obj.get(PDFName.of('Type')) !== PDFName.of('FontDescriptor')) continue;
+      const file = doc.context.lookup(obj.get(PDFName.of('FontFile2'))) as PDFRawStream;
+      const subset = fontkit.create(decodePDFRawStream(file).decode());
+      // Glyph 0 is .notdef; H, e, l, o follow.
+      for (let g = 1; g < subset.numGlyphs; g++) outlines.push(subset.getGlyph(g).path.commands.length);
+    }
+    expect(outlines).toHaveLength(4);
+    for (const n of outlines) expect(n).toBeGreaterThan(8);
+    const woff2 = font('comic-neue/files/comic-neue-latin-400-normal.woff2');
+    await expect(
+      buildPdf([{ page, image: async () => JPEG }], {
+        fonts: [{ font: 'dialogue', weight: 400, bytes: woff2 }],
+      }),
+    ).rejects.toThrow(/WOFF2/);
   });
 });

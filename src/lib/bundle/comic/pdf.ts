@@ -41,7 +41,11 @@ import type { BalloonLayout, LetteringFont, PageLayout } from '../../layout/type
 /** PDF points per page unit (72 pt per inch, 96 units per inch). */
 export const PT_PER_UNIT = 72 / 96;
 
-/** A lettering face's file (TTF, OTF or WOFF; WOFF2 parses too, but WOFF subsets reliably). */
+/**
+ * A lettering face's file: TTF, OTF or WOFF. Not WOFF2: fontkit 1.1.1 reads it, but the glyphs of
+ * its subsets come out without their outlines (checked: "Hello" in Comic Neue's woff2 subset has
+ * 0–6 path commands per glyph, the woff subset 12–32), so buildPdf refuses it.
+ */
 export interface PdfFontFace {
   font: LetteringFont;
   weight: FontWeight;
@@ -220,6 +224,12 @@ export async function buildPdf(pages: PdfPageInput[], options: PdfOptions): Prom
   doc.setCreationDate(date);
   doc.setModificationDate(date);
 
+  const woff2 = options.fonts.find((f) => String.fromCharCode(...f.bytes.subarray(0, 4)) === 'wOF2');
+  if (woff2)
+    throw new StoryLoomError(
+      'invalid-input',
+      `The ${woff2.font} ${woff2.weight} face is WOFF2, which does not subset into a PDF: give its WOFF, TTF or OTF file.`,
+    );
   const faces: Face[] = options.fonts.map((f) => ({
     ...f,
     covers: new Set(fontkit.create(f.bytes).characterSet),
