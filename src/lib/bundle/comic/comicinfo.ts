@@ -5,8 +5,9 @@
  * Written against the ComicInfo v2.0 schema, anansi-project/comicinfo `schema/v2.0/ComicInfo.xsd`
  * (last changed in commit 75d00db57927bf6776717fc1060cb7f594186cb3; read at
  * 99e1453a163c777b4b5320a68732f6f133ac7918). The schema's root is an `xs:sequence`, so elements
- * must come in the order of `COMICINFO_SEQUENCE` below; v2.1 (still a draft) appends elements after
- * `Review`, so a v2.0 document is also valid v2.1 in that respect.
+ * must come in the order of `COMICINFO_SEQUENCE` below. The v2.1 draft (`drafts/v2.1/ComicInfo.xsd`,
+ * commit 0b6e0124adcde99eaf75d20cc924cc0b7eaf607c) only adds optional elements (Translator, Tags,
+ * StoryArcNumber, GTIN) and keeps the others in this order, so what is written here is valid v2.1 too.
  */
 import type { ReadingDirection } from '../../domain/schema';
 
