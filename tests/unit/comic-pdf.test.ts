@@ -174,8 +174,11 @@ describe('buildPdf', () => {
       if (!(obj instanceof PDFDict) || obj.get(PDFName.of('Type')) !== PDFName.of('FontDescriptor')) continue;
       const file = doc.context.lookup(obj.get(PDFName.of('FontFile2'))) as PDFRawStream;
       const subset = fontkit.create(decodePDFRawStream(file).decode());
-      // Glyph 0 is .notdef; H, e, l, o follow.
-      for (let g = 1; g < subset.numGlyphs; g++) outlines.push(subset.getGlyph(g).path.commands.length);
+      // Glyph 0 is .notdef; H, e, l, o follow. (fontkit's typings leave out Path.commands.)
+      for (let g = 1; g < subset.numGlyphs; g++) {
+        const path = subset.getGlyph(g).path as unknown as { commands: unknown[] };
+        outlines.push(path.commands.length);
+      }
     }
     expect(outlines).toHaveLength(4);
     for (const n of outlines) expect(n).toBeGreaterThan(8);
