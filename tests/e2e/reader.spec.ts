@@ -8,7 +8,7 @@
  */
 import type { Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { createCharacter, pickCharacter } from './helpers/library';
+import { createCharacter, createDialogueStory, HARBOUR_PANELS as PANELS } from './helpers/library';
 import { expect, test } from './helpers/studio';
 
 interface Box {
@@ -37,50 +37,6 @@ interface Geometry {
       }[];
     }[];
   }[];
-}
-
-interface PanelPlan {
-  cast: string[];
-  caption?: string;
-  lines: [speaker: string, text: string][];
-}
-
-const PANELS: PanelPlan[] = [
-  { cast: ['Mira', 'Bo'], caption: 'The harbour, before dawn.', lines: [['Mira', 'Do you hear the bells?']] },
-  { cast: ['Mira'], lines: [['Mira', 'Someone rang them. Nobody lives out there any more.']] },
-  { cast: ['Bo'], lines: [['Bo', 'Then who is on the lighthouse?']] },
-  {
-    cast: ['Mira', 'Bo'],
-    lines: [
-      ['Bo', 'We should wait for the tide.'],
-      ['Mira', 'No. We go now.'],
-    ],
-  },
-  { cast: ['Bo', 'Mira'], lines: [['Bo', 'Hold the lantern higher!']] },
-  { cast: ['Mira', 'Bo'], caption: 'The light went out.', lines: [['Mira', 'Bo?']] },
-];
-
-async function createDialogueStory(page: Page, title: string, panels: PanelPlan[]): Promise<string> {
-  await page.goto('/#/story/new');
-  await page.getByLabel('Title', { exact: true }).fill(title);
-  for (const [i, plan] of panels.entries()) {
-    if (i > 0) await page.getByRole('button', { name: 'Add panel' }).click();
-    for (const name of plan.cast) {
-      await pickCharacter(page, name);
-      await page.getByRole('button', { name: 'Add to panel' }).click();
-    }
-    await page.getByLabel('Location').fill('the harbour wall');
-    if (plan.caption) await page.getByLabel('Caption', { exact: true }).fill(plan.caption);
-    for (const [j, [speaker, text]] of plan.lines.entries()) {
-      await page.getByRole('button', { name: 'Add line' }).click();
-      await page.getByLabel(`Speaker of line ${j + 1}`).selectOption({ label: speaker });
-      await page.getByLabel(`Line ${j + 1}`, { exact: true }).fill(text);
-    }
-  }
-  await page.getByRole('button', { name: 'Save story' }).click();
-  await expect(page.getByTestId('form-status')).toContainText(`Saved ${title}`);
-  await expect(page).toHaveURL(/#\/story\/[0-9a-f-]{36}$/);
-  return page.url().split('/').pop()!;
 }
 
 /** Everything the reader drew, from the SVG's data attributes (page units). */
