@@ -8,6 +8,7 @@ import { pageFileName, pageFileNames, type PageImageExtension } from '../bundle/
 import { buildPdf, type PdfFontFace } from '../bundle/comic/pdf';
 import { webtoonSlices } from '../bundle/comic/webtoon';
 import { StoryLoomError } from '../domain/errors';
+import { createZipWriter } from '../bundle/zip/write';
 import type { ReadingDirection } from '../domain/schema';
 import { renderSize } from '../layout/paint';
 import type { PageLayout } from '../layout/types';
@@ -182,4 +183,26 @@ export async function webtoonStrip(
       }),
     });
   return files;
+}
+
+/**
+ * Files into one zip Blob, flat and in order, pictures stored (they are compressed already). The
+ * chunks are kept as Blob parts, which the browser may keep on disk for large archives.
+ */
+export async function zipFiles(files: ComicFile[]): Promise<Blob> {
+  const parts: Blob[] = [];
+  const zip = createZipWriter(async (chunk) => void parts.push(new Blob([chunk as Uint8Array<ArrayBuffer>])));
+  for (const f of files) await zip.add(f.name, f.blob, { compress: f.name.endsWith('.xml') });
+  await zip.close();
+  return new Blob(parts, { type: 'application/zip' });
+}
+
+/** A CBZ: ComicInfo.xml and the pages, zipped. */
+export async function comicCbz(
+  story: ComicStoryInfo,
+  pages: ComicPageSource[],
+  options: { dpi: number; format?: 'png' | 'jpeg'; quality?: number; signal?: AbortSignal },
+): Promise<Blob> {
+  const zipped = await zipFiles(await comicCbzFiles(story, pages, options));
+  return new Blob([zipped], { type: 'application/vnd.comicbook+zip' });
 }
