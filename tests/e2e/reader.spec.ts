@@ -4,7 +4,8 @@
  * reader draws (page units): every tail ends inside its speaker's region (and head zone), no balloon
  * covers a head zone, right to left mirrors the panel order, a webtoon is one column; a dragged and a
  * retyped balloon survive a reload; the page PNG has the size the DPI asks for and its balloon
- * outlines are dark where the SVG draws them; the keyboard turns the pages.
+ * outlines are dark where the SVG draws them; the keyboard turns the pages; the comic exports read
+ * back: the CBZ (ComicInfo.xml parsed, pages in order), the PDF (pdf-lib), the webtoon's slices.
  */
 import type { Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';

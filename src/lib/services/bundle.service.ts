@@ -25,7 +25,7 @@ import {
   type OpenedBundle,
 } from '../bundle/container';
 import {
-  BUNDLE_EXTENSION,
+  bundleFileName,
   BUNDLE_IMAGE_TYPES,
   type BundleImage,
   type BundleScope,
@@ -76,17 +76,6 @@ export interface ImportResult {
   panels: number;
   attempts: number;
   images: number;
-}
-
-/** "The harbour!" → "The-harbour.storyloom". */
-export function bundleFileName(title: string): string {
-  const base = title
-    .normalize('NFKD')
-    .replace(/[^\w\- ]+/g, '')
-    .trim()
-    .replace(/\s+/g, '-')
-    .slice(0, 60);
-  return `${base || 'storyloom'}${BUNDLE_EXTENSION}`;
 }
 
 class BundleService {
