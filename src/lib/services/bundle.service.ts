@@ -193,12 +193,7 @@ class BundleService {
     const known = new Set((await store.allIds(db)).characters);
     const bundle = await openBundle(file, file.name || 'the bundle', known);
     const { records, manifest } = bundle;
-    const library = await store.libraryConflicts(
-      db,
-      records.characters.map((c) => c.id),
-      records.stories.map((s) => s.id),
-      manifest.bundleId,
-    );
+    const conflicts = await this.#conflicts(bundle);
     const token = newId();
     this.#open.set(token, bundle);
     return {
@@ -217,8 +212,19 @@ class BundleService {
       },
       characterNames: records.characters.map((c) => c.name),
       storyTitles: records.stories.map((s) => s.title),
-      conflicts: findConflicts(records, library, manifest.bundleId),
+      conflicts,
     };
+  }
+
+  /** What of the bundle the library already has (looked up each time: the library may have changed). */
+  async #conflicts({ records, manifest }: OpenedBundle): Promise<Conflicts> {
+    const library = await store.libraryConflicts(
+      await libraryService.db(),
+      records.characters.map((c) => c.id),
+      records.stories.map((s) => s.id),
+      manifest.bundleId,
+    );
+    return findConflicts(records, library, manifest.bundleId);
   }
 
   /** Forget an opened bundle (the artist cancelled the preview). */
@@ -236,15 +242,8 @@ class BundleService {
     if (!bundle) throw new StoryLoomError('not-found', 'This import was closed; choose the bundle again.');
     try {
       const db = await libraryService.db();
-      // Conflicts are looked up again: the library may have changed since the preview.
       const { records, manifest } = bundle;
-      const library = await store.libraryConflicts(
-        db,
-        records.characters.map((c) => c.id),
-        records.stories.map((s) => s.id),
-        manifest.bundleId,
-      );
-      const plan = planImport(records, findConflicts(records, library, manifest.bundleId), resolution);
+      const plan = planImport(records, await this.#conflicts(bundle), resolution);
       const bySha = new Map(manifest.images.map((i) => [i.sha256, i]));
       const images: ImageRecord[] = [];
       const now = Date.now();
