@@ -252,6 +252,19 @@ describe('writeDataset', () => {
     await expect(p).rejects.toThrow(/abort/i);
   });
 
+  it('holds one slice of a large picture at a time, not the picture', async () => {
+    const out = countingOutput();
+    const big = new Blob([new Uint8Array(3 * 1024 * 1024)], { type: 'image/png' });
+    const summary = await writeDataset(source(cast, 4, make, new Set(), big), out, {
+      formats: ALL,
+      exportedAt: at,
+    });
+    out.cleanup();
+    expect(summary.bytes).toBeGreaterThan(16 * 3 * 1024 * 1024);
+    expect(summary.maxBufferedBytes).toBeGreaterThan(0);
+    expect(summary.maxBufferedBytes).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   describe('1,000 stories', () => {
     const out = countingOutput();
     afterAll(() => out.cleanup());

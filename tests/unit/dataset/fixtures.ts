@@ -107,6 +107,7 @@ export function source(
   count: number,
   make: (i: number) => StoryRecords,
   missing: ReadonlySet<string> = new Set(),
+  picture: Blob = new Blob([PNG], { type: 'image/png' }),
 ): DatasetSource & { maxAhead: number; progressed: () => void } {
   let handed = 0;
   let finished = 0;
@@ -124,7 +125,7 @@ export function source(
     },
     async image(id: string): Promise<DatasetImage | undefined> {
       if (missing.has(id)) return undefined;
-      return { blob: new Blob([PNG], { type: 'image/png' }), mime: 'image/png' };
+      return { blob: picture, mime: 'image/png' };
     },
   };
   return s;

@@ -1,6 +1,7 @@
 /**
  * ViStoryBench story folders, as its loader and its output reader expect them
- * (ViStoryBench/vistorybench @ a4933edd0a8e5ed46a97e1df950872c6a5f44858):
+ * (ViStoryBench/vistorybench @ a4933edd0a8e5ed46a97e1df950872c6a5f44858, and the same format at
+ * 514cc31f2a7130550b48b8f2c66d18b6b6880a9c, where the files moved to vistorybench/dataset_loader/):
  * - vistorybench/data_process/dataset_process/dataset_load.py, `StoryDataset`: a dataset root holds
  *   one folder per story whose name is all digits (`item.isdigit()`, sorted by `int`), each with a
  *   `story.json` (read as UTF-8) holding `Story_type` ({lang: text}), `Characters` (keyed by the
@@ -14,10 +15,13 @@
  * - vistorybench/data_process/outputs_read/read_outputs.py, `load_outputs`: generated shots at
  *   `{outputs_root}/{method}/{mode}/{language}/{timestamp}/{story_id}/`, images natsorted, the
  *   timestamp `YYYYMMDD-HHMMSS`; the README at 024f12fc949df1dae533ba09d806fe3b4c0a684a names them
- *   `shot_XX.jpg`. Our accepted panels are written there so the benchmark scores them as a method.
+ *   `shot_XX.jpg`; at 514cc31 the reader also accepts `{method}/{language}/{mode}/…` and keys each
+ *   shot by the number after the last `_` of its file name (`shot_01.png` → shot 1). Our accepted
+ *   panels are written there so the benchmark scores them as a method's outputs.
+ * An export was checked by running both readers of 514cc31 over it (loader, prompt merge, outputs).
  *
  * Assumed where the sources say nothing: the mode folder is `base` and the language `en`; shot
- * indices start at 1 (matching `shot_01`); a character's `tag` is `non_human` when its species says
+ * indices start at 1 (as the reader numbers `shot_01`); a character's `tag` is `non_human` when its species says
  * so and `unrealistic_human` otherwise (StoryLoom draws stylised characters). Only accepted panels
  * are shots, so every shot has its picture; WebP pictures are left out (neither reader lists .webp).
  */
