@@ -193,6 +193,20 @@ describe('writeDataset', () => {
     }
   });
 
+  it('names no reference picture the image store lost, and writes no empty split', async () => {
+    const out = memoryOutput();
+    const gone = new Set(['tpl-char-00002-0']);
+    // One story: it lands in one split only, so the other has no metadata file.
+    await writeDataset(source(cast, 1, make, gone), out, { formats: ALL, exportedAt: at });
+    const files = unzip(out.parts[0]!);
+    const names = new Set(Object.keys(files));
+    expect(names.has('references/char-00002/00.png')).toBe(false);
+    const jsonl = Object.keys(files).filter((n) => n.endsWith('.jsonl'));
+    expect(jsonl).toHaveLength(2);
+    for (const n of jsonl) expect(new TextDecoder().decode(files[n])).not.toContain('char-00002/00.png');
+    expect(new TextDecoder().decode(files[jsonl[0]!])).toContain('char-00002/01.png');
+  });
+
   it('writes only the chosen formats, and refuses none', async () => {
     const out = memoryOutput();
     await writeDataset(source(cast, 3, make), out, { formats: ['omnigen2'], exportedAt: at });

@@ -104,6 +104,7 @@ interface Part {
   bytes: number;
   references: Set<string>;
   spools: Map<string, Spool>;
+  lines: Map<string, number>;
 }
 
 function readme(formats: readonly DatasetFormat[], part: number, exportedAt: Date): string {
@@ -166,6 +167,11 @@ export async function writeDataset(
     p.bytes += data instanceof Blob ? data.size : data.length;
   }
 
+  async function writeLine(p: Part, name: string, line: string) {
+    await p.spools.get(name)!.write(line);
+    p.lines.set(name, (p.lines.get(name) ?? 0) + 1);
+  }
+
   async function openPart(): Promise<Part> {
     const n = summary.parts + 1;
     const sink = await output.openPart(n);
@@ -178,6 +184,7 @@ export async function writeDataset(
       bytes: 0,
       references: new Set(),
       spools: new Map(),
+      lines: new Map(),
     };
     for (const name of spoolNames)
       p.spools.set(name, await output.spool(`part-${n}-${name.replace(/\//g, '_')}`));
@@ -189,7 +196,11 @@ export async function writeDataset(
   }
 
   async function closePart(p: Part) {
-    for (const [name, spool] of p.spools) await add(p, name, await spool.finish(), true);
+    // A split without stories gets no file: an empty metadata.jsonl is not a split.
+    for (const [name, spool] of p.spools) {
+      if (p.lines.get(name)) await add(p, name, await spool.finish(), true);
+      else await spool.discard();
+    }
     await p.zip.close();
     await p.close();
     summary.entries += p.entries;
@@ -211,13 +222,18 @@ export async function writeDataset(
       const candidates = storyRows(records, characters, vocab);
       for (const r of candidates) await fetch(r.imageId);
       const mimeOf = (id: string) => images.get(id)?.mime ?? 'image/png';
-      const rows = storyRows(records, characters, vocab, mimeOf).filter((r) => images.has(r.imageId));
-      summary.missingImages += candidates.length - rows.length;
+      const found = storyRows(records, characters, vocab, mimeOf).filter((r) => images.has(r.imageId));
+      summary.missingImages += candidates.length - found.length;
+      for (const r of found) for (const m of r.cast) for (const ref of m.references) await fetch(ref.imageId);
+      // A reference picture gone from the image store is not named by any line.
+      const rows = found.map((r) => ({
+        ...r,
+        cast: r.cast.map((m) => ({ ...m, references: m.references.filter((x) => images.has(x.imageId)) })),
+      }));
       if (rows.length) {
         const refs = new Map<string, string>(); // path → image id
         for (const r of rows)
           for (const m of r.cast) for (const ref of m.references) refs.set(ref.path, ref.imageId);
-        for (const id of new Set(refs.values())) await fetch(id);
         const vistory = want.has('vistorybench')
           ? viStoryFiles(
               storyNumber + 1,
@@ -256,8 +272,8 @@ export async function writeDataset(
         }
         for (const r of rows) {
           const split = splitOf(r.storyId);
-          if (want.has('imagefolder')) await p.spools.get(metadataPath(split))!.write(imageFolderLine(r));
-          if (want.has('omnigen2')) await p.spools.get(omnigen2JsonlPath(split))!.write(omniGen2Line(r));
+          if (want.has('imagefolder')) await writeLine(p, metadataPath(split), imageFolderLine(r));
+          if (want.has('omnigen2')) await writeLine(p, omnigen2JsonlPath(split), omniGen2Line(r));
         }
         if (vistory) {
           storyNumber++;
