@@ -20,3 +20,4 @@ export type { StoryLoomSchema, StoredCharacter, StoredStory, StoredPanel } from 
 export * from './judge';
 export * from './runs';
 export * from './bundles';
+export * from './dataset';
