@@ -1,4 +1,7 @@
 import { bundleService } from '../services/bundle.service';
+import { datasetService } from '../services/dataset.service';
+import type { DatasetExportResult } from '../services/dataset.service';
+import type { DatasetFormat } from '../bundle/dataset/export';
 import type { ExportRequest, ImportPreview, ImportResult } from '../services/bundle.service';
 import { userMessage } from '../domain';
 import type { BundleScope } from '../bundle/manifest';
@@ -59,6 +62,32 @@ class ShareState {
       this.#status =
         `Exported ${count(m.stories.length, 'story', 'stories')}, ${count(m.characters.length, 'character', 'characters')}, ` +
         `${count(m.panels.length, 'panel', 'panels')} and ${count(m.images.length, 'picture', 'pictures')} as “${result.name}” (${megabytes(result.bytes)}).`;
+      return result;
+    } catch (e) {
+      this.#error = cancelled(e) ? 'Export cancelled; nothing was saved.' : userMessage(e);
+      return null;
+    } finally {
+      this.#end();
+    }
+  }
+
+  /** The library's accepted panels as a training dataset; returns the files to download. */
+  async exportDataset(formats: DatasetFormat[]): Promise<DatasetExportResult | null> {
+    this.#begin('export');
+    try {
+      const result = await datasetService.exportDataset(
+        formats,
+        (p) => (this.#progress = p),
+        this.#abort?.signal,
+      );
+      const s = result.summary;
+      this.#status =
+        `Exported ${count(s.rows, 'accepted panel', 'accepted panels')} of ${count(s.stories, 'story', 'stories')} ` +
+        `(train ${s.splits.train.toLocaleString('en')}, test ${s.splits.test.toLocaleString('en')}) in ${count(s.parts, 'file', 'files')} (${megabytes(s.bytes)})` +
+        (s.missingImages
+          ? `; ${count(s.missingImages, 'panel', 'panels')} left out because their picture is missing`
+          : '') +
+        '.';
       return result;
     } catch (e) {
       this.#error = cancelled(e) ? 'Export cancelled; nothing was saved.' : userMessage(e);
