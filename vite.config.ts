@@ -29,8 +29,14 @@ export default defineConfig({
         // The helper graphs (scheduler arithmetic on the GPU, a few KB) are part of the app: a drawing
         // needs them offline. Model packs are not: they live in OPFS.
         // The lettering fonts' woff2 files too (the .woff copies the @fontsource CSS also names are
-        // never chosen by a browser that runs the studio).
-        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest,woff2}', 'models/helpers/*.onnx'],
+        // never chosen by a browser that runs the studio), and the upright .woff faces the PDF export
+        // embeds (services/comic.service.ts: fontkit's WOFF2 subsets lose their outlines).
+        globPatterns: [
+          '**/*.{js,css,html,svg,wasm,webmanifest,woff2}',
+          'assets/comic-neue-latin-{400,700}-normal-*.woff',
+          'assets/bangers-*-400-normal-*.woff',
+          'models/helpers/*.onnx',
+        ],
         globIgnores: ['models/tiny/**', 'models/bench/**', 'models/replica/**', '__bench/**'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         navigateFallback: null,

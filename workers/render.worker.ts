@@ -1,6 +1,6 @@
 /**
- * The render worker: paints one laid-out page on an OffscreenCanvas (the same painter as the
- * main-thread fallback, layout/paint.ts) and encodes it as PNG. Pictures arrive as Blobs and are
+ * The render worker: paints one laid-out page (or a band of it) on an OffscreenCanvas (the same painter as the
+ * main-thread fallback, layout/paint.ts) and encodes it as PNG or JPEG. Pictures arrive as Blobs and are
  * decoded here, so the page's thread never holds the full-size bitmaps.
  */
 import * as Comlink from 'comlink';
@@ -40,7 +40,7 @@ async function decode(job: RenderJob): Promise<Map<string, PaintPicture<ImageBit
 
 const api: RenderApi = {
   async renderPage(job) {
-    const size = renderSize(job.page, job.dpi);
+    const size = renderSize(job.page, job.dpi, job.region);
     if (!size.ok) throw new RenderFailure('invalid-input', size.message);
     await loadWorkerFonts();
     const pictures = await decode(job);
@@ -49,8 +49,13 @@ const api: RenderApi = {
       const ctx = canvas.getContext('2d');
       if (!ctx)
         throw new RenderFailure('render-failed', 'This browser could not make a canvas of that size.');
-      paintPage(ctx, job.page, pictures, size.scale, (d) => new Path2D(d));
-      return await canvas.convertToBlob({ type: 'image/png' });
+      paintPage(ctx, job.page, pictures, size.scale, (d) => new Path2D(d), {
+        region: job.region,
+        lettering: job.lettering,
+      });
+      return await canvas.convertToBlob(
+        job.format === 'jpeg' ? { type: 'image/jpeg', quality: job.quality } : { type: 'image/png' },
+      );
     } finally {
       for (const p of pictures.values()) p.image.close();
     }

@@ -1,7 +1,7 @@
 /** The bench's Chromium: the system browser, a persistent profile (that is where the seeded IndexedDB lives). */
 import { mkdir } from 'node:fs/promises';
 import { chromium } from '@playwright/test';
-import type { BrowserContext } from '@playwright/test';
+import type { Browser, BrowserContext } from '@playwright/test';
 import { chromiumArgs } from '../../playwright.config';
 import { CHROMIUM_PATH, PROFILE_DIR } from './config';
 
@@ -24,12 +24,16 @@ export async function launchBrowser(): Promise<BrowserContext> {
 }
 
 /** A throwaway Chromium with an empty profile, for measures that create records (the seeded library stays as seeded). */
-export async function launchFreshBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchFreshBrowser(): Promise<{
+  browser: Browser;
+  context: BrowserContext;
+  close(): Promise<void>;
+}> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: chromiumArgs,
     headless: true,
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  return { context, close: () => browser.close() };
+  return { browser, context, close: () => browser.close() };
 }

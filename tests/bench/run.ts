@@ -20,6 +20,7 @@ import { gateBench } from './gate-bench';
 import { consistencyBench } from './consistency-bench';
 import { packBench } from './pack-bench';
 import { readerBench } from './reader-bench';
+import { bundleBench } from './bundle-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
@@ -32,6 +33,7 @@ const MEASURES: Measure[] = [
   consistencyBench,
   packBench,
   readerBench,
+  bundleBench,
 ];
 
 runMain('bench', async () => {

@@ -90,6 +90,8 @@ test('a six-panel story on the board: drag and keyboard reorder, one colour per 
   await expect(cards(page)).toHaveText(captions(2, 6, 1, 3, 4, 5));
 
   await page.getByRole('button', { name: 'Save story' }).click();
+  // The address may already carry the id (an autosave adopted it): wait for this save itself.
+  await expect(page.getByTestId('form-status')).toContainText('Saved Board test');
   await expect(page).toHaveURL(/#\/story\/[0-9a-f-]{36}$/);
   await page.reload();
   await expect(cards(page)).toHaveText(captions(2, 6, 1, 3, 4, 5));
@@ -127,6 +129,7 @@ test.describe('with the judge', () => {
     }
     await page.getByRole('button', { name: 'Add panel' }).click();
     await page.getByRole('button', { name: 'Save story' }).click();
+    await expect(page.getByTestId('form-status')).toContainText('Saved Report test');
     await expect(page).toHaveURL(/#\/story\/[0-9a-f-]{36}$/);
     await page.getByRole('button', { name: /^Panel 1\b/ }).click();
     await page.getByRole('button', { name: 'Generate', exact: true }).click();

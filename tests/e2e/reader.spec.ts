@@ -4,11 +4,14 @@
  * reader draws (page units): every tail ends inside its speaker's region (and head zone), no balloon
  * covers a head zone, right to left mirrors the panel order, a webtoon is one column; a dragged and a
  * retyped balloon survive a reload; the page PNG has the size the DPI asks for and its balloon
- * outlines are dark where the SVG draws them; the keyboard turns the pages.
+ * outlines are dark where the SVG draws them; the keyboard turns the pages; the comic exports read
+ * back: the CBZ (ComicInfo.xml parsed, pages in order), the PDF (pdf-lib), the webtoon's slices.
  */
 import type { Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { createCharacter, pickCharacter } from './helpers/library';
+import { unzipSync } from 'fflate';
+import { PDFDocument } from 'pdf-lib';
+import { createCharacter, createDialogueStory, HARBOUR_PANELS as PANELS } from './helpers/library';
 import { expect, test } from './helpers/studio';
 
 interface Box {
@@ -37,50 +40,6 @@ interface Geometry {
       }[];
     }[];
   }[];
-}
-
-interface PanelPlan {
-  cast: string[];
-  caption?: string;
-  lines: [speaker: string, text: string][];
-}
-
-const PANELS: PanelPlan[] = [
-  { cast: ['Mira', 'Bo'], caption: 'The harbour, before dawn.', lines: [['Mira', 'Do you hear the bells?']] },
-  { cast: ['Mira'], lines: [['Mira', 'Someone rang them. Nobody lives out there any more.']] },
-  { cast: ['Bo'], lines: [['Bo', 'Then who is on the lighthouse?']] },
-  {
-    cast: ['Mira', 'Bo'],
-    lines: [
-      ['Bo', 'We should wait for the tide.'],
-      ['Mira', 'No. We go now.'],
-    ],
-  },
-  { cast: ['Bo', 'Mira'], lines: [['Bo', 'Hold the lantern higher!']] },
-  { cast: ['Mira', 'Bo'], caption: 'The light went out.', lines: [['Mira', 'Bo?']] },
-];
-
-async function createDialogueStory(page: Page, title: string, panels: PanelPlan[]): Promise<string> {
-  await page.goto('/#/story/new');
-  await page.getByLabel('Title', { exact: true }).fill(title);
-  for (const [i, plan] of panels.entries()) {
-    if (i > 0) await page.getByRole('button', { name: 'Add panel' }).click();
-    for (const name of plan.cast) {
-      await pickCharacter(page, name);
-      await page.getByRole('button', { name: 'Add to panel' }).click();
-    }
-    await page.getByLabel('Location').fill('the harbour wall');
-    if (plan.caption) await page.getByLabel('Caption', { exact: true }).fill(plan.caption);
-    for (const [j, [speaker, text]] of plan.lines.entries()) {
-      await page.getByRole('button', { name: 'Add line' }).click();
-      await page.getByLabel(`Speaker of line ${j + 1}`).selectOption({ label: speaker });
-      await page.getByLabel(`Line ${j + 1}`, { exact: true }).fill(text);
-    }
-  }
-  await page.getByRole('button', { name: 'Save story' }).click();
-  await expect(page.getByTestId('form-status')).toContainText(`Saved ${title}`);
-  await expect(page).toHaveURL(/#\/story\/[0-9a-f-]{36}$/);
-  return page.url().split('/').pop()!;
 }
 
 /** Everything the reader drew, from the SVG's data attributes (page units). */
@@ -386,5 +345,85 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
   expect(samples.n).toBeGreaterThanOrEqual(24 * 3);
   expect(samples.on / samples.n).toBeGreaterThan(0.95);
   expect(samples.off / samples.n).toBeLessThan(0.3);
+
+  // 6. The comic files, at 150 dpi: a CBZ (ComicInfo.xml at the root, parsed; pages flat and in
+  // order, each the page's size) and a PDF (read back with pdf-lib: two A4 pages).
+  const saved = async (testid: string) => {
+    const next = page.waitForEvent('download');
+    await page.getByTestId(testid).click();
+    const d = await next;
+    return { name: d.suggestedFilename(), bytes: await readFile((await d.path())!) };
+  };
+  const cbz = await saved('reader-cbz');
+  expect(cbz.name).toBe('Bells-at-the-harbour.cbz');
+  const cbzFiles = unzipSync(new Uint8Array(cbz.bytes));
+  expect(Object.keys(cbzFiles)).toEqual(['ComicInfo.xml', '001.png', '002.png']);
+  for (const name of ['001.png', '002.png']) {
+    const bytes = Buffer.from(cbzFiles[name]!);
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], name).toEqual([1240, 1754]);
+  }
+  const info = await page.evaluate((xml) => {
+    const doc = new DOMParser().parseFromString(xml, 'application/xml');
+    const text = (tag: string) => doc.querySelector(tag)?.textContent ?? null;
+    return {
+      error: doc.querySelector('parsererror')?.textContent ?? null,
+      root: doc.documentElement.nodeName,
+      title: text('Title'),
+      pageCount: text('PageCount'),
+      manga: text('Manga'),
+      pages: [...doc.querySelectorAll('Pages > Page')].map((p) => [
+        p.getAttribute('Image'),
+        p.getAttribute('Type'),
+      ]),
+    };
+  }, new TextDecoder().decode(cbzFiles['ComicInfo.xml']));
+  expect(info).toEqual({
+    error: null,
+    root: 'ComicInfo',
+    title: 'Bells at the harbour',
+    pageCount: '2',
+    manga: expect.stringMatching(/^(No|Unknown)$/),
+    pages: [
+      ['0', 'FrontCover'],
+      ['1', 'Story'],
+    ],
+  });
+  const pdf = await saved('reader-pdf');
+  expect(pdf.name).toBe('Bells-at-the-harbour.pdf');
+  const doc = await PDFDocument.load(new Uint8Array(pdf.bytes));
+  expect(doc.getPageCount()).toBe(2);
+  for (const p of doc.getPages()) {
+    expect(p.getWidth()).toBeCloseTo(595.28, 0);
+    expect(p.getHeight()).toBeCloseTo(841.89, 0);
+  }
+  await expect(page.getByTestId('reader-render-note')).toContainText('All lettering is vector text.');
+
+  // 7. A webtoon's strip: JPEG slices of at most 16 megapixels, in order, together the strip's height.
+  await page.getByTestId('reader-direction').selectOption('webtoon');
+  await expect(reader).toHaveAttribute('data-direction', 'webtoon');
+  const stripHeight = (await geometry(page)).pages[0]!.height;
+  const stripFile = await saved('reader-strip');
+  const slices = unzipSync(new Uint8Array(stripFile.bytes));
+  const sliceNames = Object.keys(slices);
+  expect(sliceNames.length).toBeGreaterThanOrEqual(1);
+  expect(sliceNames).toEqual(sliceNames.map((_, i) => `${String(i + 1).padStart(3, '0')}.jpg`));
+  const sizes = await page.evaluate(
+    async (all) => {
+      const out: [number, number][] = [];
+      for (const bytes of all) {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }));
+        out.push([bitmap.width, bitmap.height]);
+        bitmap.close();
+      }
+      return out;
+    },
+    sliceNames.map((n) => [...slices[n]!]),
+  );
+  for (const [w, h] of sizes) {
+    expect(w).toBe(Math.round(800 * (150 / 96)));
+    expect(w * h).toBeLessThanOrEqual(16_000_000);
+  }
+  expect(sizes.reduce((n, [, h]) => n + h, 0)).toBeCloseTo(stripHeight * (150 / 96), -1);
+  await page.getByTestId('reader-direction').selectOption('ltr');
   expect(errors).toEqual([]);
 });

@@ -4,6 +4,7 @@ import {
   LETTERING_STYLE,
   MAX_RENDER_PIXELS,
   paintPage,
+  regionPixels,
   renderSize,
   type PaintContext,
 } from '../../src/lib/layout/paint';
@@ -322,5 +323,65 @@ describe('renderSize', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toMatch(new RegExp(`at most ${MAX_RENDER_PIXELS / 1e6} megapixels`));
     expect(renderSize({ width: 793.7, height: 1122.5 }, 600).ok).toBe(true);
+  });
+});
+
+describe('paintPage with a region and without lettering', () => {
+  it('shifts the page up by the region top in whole device pixels, paths and text alike', () => {
+    const { ctx, calls } = recorder();
+    const region = { y: 300, h: 300 };
+    paintPage(ctx, page, pictures, SCALE, (d) => ({ d }), { region });
+    const top = Math.round(300 * SCALE);
+    expect(regionPixels(region, SCALE)).toEqual({ top, height: Math.round(600 * SCALE) - top });
+    const shapes = calls.filter((c) => c.op === 'fill' || c.op === 'stroke' || c.op === 'strokeRect');
+    expect(shapes.length).toBeGreaterThan(0);
+    for (const c of shapes) expect(c.state.transform).toEqual([SCALE, 0, 0, SCALE, 0, -top]);
+    const stop = calls.find((c) => c.op === 'fillText' && c.args[0] === 'STOP')!;
+    expect(stop.state.transform).toEqual([1, 0, 0, 1, 0, 0]);
+    expect(stop.args[1]).toBeCloseTo(100 * SCALE);
+    expect(stop.args[2]).toBeCloseTo(350 * SCALE - top);
+    // Without a region nothing moves (the reader's PNG is unchanged).
+    const whole = recorder();
+    paintPage(whole.ctx, page, pictures, SCALE, (d) => ({ d }));
+    const stop0 = whole.calls.find((c) => c.op === 'fillText' && c.args[0] === 'STOP')!;
+    expect(stop0.args[2]).toBeCloseTo(350 * SCALE);
+  });
+
+  it('consecutive regions share their pixel edges', () => {
+    const a = regionPixels({ y: 0, h: 123.4 }, SCALE);
+    const b = regionPixels({ y: 123.4, h: 200.3 }, SCALE);
+    expect(a.top + a.height).toBe(b.top);
+  });
+
+  it('lettering: false draws pictures and frames but no balloon or text', () => {
+    const { ctx, calls } = recorder();
+    paintPage(ctx, page, pictures, SCALE, (d) => ({ d }), { lettering: false });
+    expect(calls.filter((c) => c.op === 'drawImage')).toHaveLength(1);
+    expect(calls.filter((c) => c.op === 'strokeRect')).toHaveLength(2);
+    expect(calls.filter((c) => ['fill', 'stroke', 'fillText', 'strokeText'].includes(c.op))).toEqual([]);
+  });
+});
+
+describe('renderSize of a region', () => {
+  it('counts the pixels of the region, not of the whole strip', () => {
+    const strip = { width: 800, height: 40000 };
+    expect(renderSize(strip, 300).ok).toBe(false);
+    const r = renderSize(strip, 300, { y: 10000, h: 2000 });
+    expect(r).toEqual({ ok: true, width: 2500, height: 6250, scale: 300 / 96 });
+    const big = renderSize(strip, 300, { y: 0, h: 20000 });
+    expect(big.ok).toBe(false);
+    if (!big.ok) expect(big.message).toMatch(/this region would be .* smaller region/);
+  });
+
+  it('refuses a region outside the page', () => {
+    for (const region of [
+      { y: -1, h: 10 },
+      { y: 39995, h: 10 },
+      { y: 0, h: 0 },
+    ]) {
+      const r = renderSize({ width: 800, height: 40000 }, 96, region);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.message).toMatch(/within the page/);
+    }
   });
 });

@@ -14,6 +14,17 @@ export const BUNDLE_FORMAT_VERSION = 1;
 export const MANIFEST_NAME = 'manifest.json';
 export const MIMETYPE_NAME = 'mimetype';
 
+/** "The harbour!" → "The-harbour.storyloom". */
+export function bundleFileName(title: string): string {
+  const base = title
+    .normalize('NFKD')
+    .replace(/[^\w\- ]+/g, '')
+    .trim()
+    .replace(/\s+/g, '-')
+    .slice(0, 60);
+  return `${base || 'storyloom'}${BUNDLE_EXTENSION}`;
+}
+
 export const BUNDLE_IMAGE_TYPES = {
   'image/png': 'png',
   'image/jpeg': 'jpg',

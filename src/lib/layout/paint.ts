@@ -71,6 +71,25 @@ export interface PaintPicture<I> {
 
 export type MakePath<P> = (d: string) => P;
 
+/** A horizontal band of a page, page units from the top (a webtoon slice). */
+export interface PageRegion {
+  y: number;
+  h: number;
+}
+
+export interface PaintOptions {
+  /** Draw balloons, captions and sound effects (default true); false = the picture layer alone. */
+  lettering?: boolean;
+  /** Paint only this band of the page: the canvas is the band's height, its top is the band's top. */
+  region?: PageRegion;
+}
+
+/** The band's top and height in device pixels; consecutive bands share their edges exactly. */
+export function regionPixels(region: PageRegion, scale: number): { top: number; height: number } {
+  const top = Math.round(region.y * scale);
+  return { top, height: Math.round((region.y + region.h) * scale) - top };
+}
+
 /** Paint `page` at `scale` device pixels per page unit (dpi / 96). Pictures are keyed by panel id. */
 export function paintPage<P, I>(
   ctx: PaintContext<P, I>,
@@ -78,15 +97,20 @@ export function paintPage<P, I>(
   pictures: ReadonlyMap<string, PaintPicture<I> | null>,
   scale: number,
   makePath: MakePath<P>,
+  options: PaintOptions = {},
 ): void {
-  const toPage = () => ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  const lettering = options.lettering ?? true;
+  // A region shifts everything up by its top, in whole device pixels, so slices butt without seams.
+  const dy = options.region ? -regionPixels(options.region, scale).top : 0;
+  const toPage = () => ctx.setTransform(scale, 0, 0, scale, 0, dy);
   toPage();
   ctx.fillStyle = LETTERING_STYLE.paper;
   ctx.fillRect(0, 0, page.width, page.height);
   for (const cell of page.cells) {
     toPage();
     paintCell(ctx, cell, pictures.get(cell.panelId) ?? null);
-    for (const balloon of cell.balloons) paintBalloon(ctx, balloon, scale, makePath, toPage);
+    if (!lettering) continue;
+    for (const balloon of cell.balloons) paintBalloon(ctx, balloon, scale, dy, makePath, toPage);
   }
 }
 
@@ -126,6 +150,7 @@ function paintBalloon<P, I>(
   ctx: PaintContext<P, I>,
   balloon: BalloonLayout,
   scale: number,
+  dy: number,
   makePath: MakePath<P>,
   toPage: () => void,
 ): void {
@@ -141,10 +166,10 @@ function paintBalloon<P, I>(
     for (const shape of shapes) ctx.fill(shape);
     ctx.setLineDash([]);
   }
-  paintLines(ctx, balloon, scale);
+  paintLines(ctx, balloon, scale, dy);
 }
 
-function paintLines<P, I>(ctx: PaintContext<P, I>, balloon: BalloonLayout, scale: number): void {
+function paintLines<P, I>(ctx: PaintContext<P, I>, balloon: BalloonLayout, scale: number, dy: number): void {
   if (balloon.lines.length === 0) return;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.font = cssFont(balloon.font, balloon.fontSize * scale, letteringWeight(balloon.kind, balloon.font));
@@ -154,10 +179,10 @@ function paintLines<P, I>(ctx: PaintContext<P, I>, balloon: BalloonLayout, scale
     ctx.strokeStyle = LETTERING_STYLE.paper;
     ctx.lineWidth = Math.max(2, balloon.fontSize * LETTERING_STYLE.sfxOutline) * scale;
     ctx.lineJoin = LETTERING_STYLE.lineJoin;
-    for (const line of balloon.lines) ctx.strokeText(line.text, line.x * scale, line.y * scale);
+    for (const line of balloon.lines) ctx.strokeText(line.text, line.x * scale, line.y * scale + dy);
   }
   ctx.fillStyle = LETTERING_STYLE.ink;
-  for (const line of balloon.lines) ctx.fillText(line.text, line.x * scale, line.y * scale);
+  for (const line of balloon.lines) ctx.fillText(line.text, line.x * scale, line.y * scale + dy);
 }
 
 /** Largest page a render may produce, in pixels (about 40 megapixels: A4 at 600 dpi is 34.8). */
@@ -166,12 +191,14 @@ export const MIN_RENDER_DPI = 72;
 export const MAX_RENDER_DPI = 600;
 
 /**
- * The pixel size of `page` at `dpi`, or a sentence saying why it cannot be rendered.
- * (Pure, so the façade, the worker and the tests agree on the limits.)
+ * The pixel size of `page` (or of its band `region`) at `dpi`, or a sentence saying why it cannot be
+ * rendered. The pixel limit applies to what is drawn: a band of a long webtoon strip may be rendered
+ * when the whole strip could not. (Pure, so the façade, the worker and the tests agree on the limits.)
  */
 export function renderSize(
   page: Pick<PageLayout, 'width' | 'height'>,
   dpi: number,
+  region?: PageRegion,
 ): { ok: true; width: number; height: number; scale: number } | { ok: false; message: string } {
   if (!Number.isFinite(dpi) || dpi < MIN_RENDER_DPI || dpi > MAX_RENDER_DPI)
     return {
@@ -183,16 +210,33 @@ export function renderSize(
       ok: false,
       message: `The page must have a positive size, got ${page.width} × ${page.height} units.`,
     };
+  if (
+    region &&
+    !(
+      Number.isFinite(region.y) &&
+      Number.isFinite(region.h) &&
+      region.y >= 0 &&
+      region.h > 0 &&
+      region.y + region.h <= page.height + 1e-6
+    )
+  )
+    return {
+      ok: false,
+      message: `A region must lie within the page (0…${page.height} units), got y ${region.y} and height ${region.h}.`,
+    };
   const scale = dpi / 96;
   const width = Math.round(page.width * scale);
-  const height = Math.round(page.height * scale);
+  const height = region ? regionPixels(region, scale).height : Math.round(page.height * scale);
+  if (height < 1)
+    return { ok: false, message: `At ${dpi} dpi this region would be less than one pixel high.` };
+  const what = region ? 'region' : 'page';
   if (width * height > MAX_RENDER_PIXELS)
     return {
       ok: false,
       message:
-        `At ${dpi} dpi this page would be ${width} × ${height} pixels ` +
+        `At ${dpi} dpi this ${what} would be ${width} × ${height} pixels ` +
         `(${((width * height) / 1e6).toFixed(1)} megapixels); at most ${MAX_RENDER_PIXELS / 1e6} megapixels ` +
-        'can be rendered: choose a lower resolution or a shorter page.',
+        `can be rendered: choose a lower resolution or a ${region ? 'smaller region' : 'shorter page'}.`,
     };
   return { ok: true, width, height, scale };
 }

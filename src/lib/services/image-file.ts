@@ -67,7 +67,7 @@ function checkSides(label: string, size: { width: number; height: number }): voi
   );
 }
 
-function browserDecoder(): DecodeSize | null {
+export function browserDecoder(): DecodeSize | null {
   if (typeof createImageBitmap !== 'function') return null;
   return async (file) => {
     const bitmap = await createImageBitmap(file);

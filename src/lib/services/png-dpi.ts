@@ -4,28 +4,9 @@
  * already there. Pure bytes in, bytes out.
  */
 
+import { crc32 } from '../bundle/zip/crc32';
+
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-let crcTable: Uint32Array | null = null;
-
-function table(): Uint32Array {
-  if (crcTable) return crcTable;
-  crcTable = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    crcTable[n] = c >>> 0;
-  }
-  return crcTable;
-}
-
-/** CRC-32 (ISO 3309, as PNG uses) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  const t = table();
-  let c = 0xffffffff;
-  for (const b of bytes) c = (t[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function fail(why: string): never {
   throw new Error(`This is not a PNG StoryLoom can mark with a resolution: ${why}.`);

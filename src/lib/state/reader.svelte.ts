@@ -2,6 +2,9 @@ import { readerService } from '../services/reader.service';
 import type { ReaderSource } from '../services/reader.service';
 import { canvasMeasurer, loadLetteringFonts } from '../services/lettering.service';
 import { renderPagePng } from '../services/render.service';
+import type { PagePicture } from '../services/render.service';
+import { comicCbz, comicPdf, webtoonStrip, zipFiles } from '../services/comic.service';
+import type { ComicPageSource } from '../services/comic.service';
 import { userMessage } from '../domain';
 import type { BalloonKind, Panel, PageSettings, Story } from '../domain';
 import { layoutInputFor, layoutStory } from '../layout';
@@ -333,16 +336,66 @@ class ReaderState {
 
   // ------------------------------------------------------------ rendering
 
-  /** A PNG of page `index` at `dpi`, drawn from the same geometry as the screen. */
-  async pagePng(index: number, dpi: number, signal?: AbortSignal): Promise<Blob> {
-    const page = this.pages[index];
-    if (!page) throw new Error(`There is no page ${index + 1}; this story has ${this.pages.length}.`);
-    const pictures: { panelId: string; blob: Blob }[] = [];
+  /** The pictures of one page's panels, for the renderer. */
+  async #picturesOf(page: PageLayout): Promise<PagePicture[]> {
+    const pictures: PagePicture[] = [];
     for (const cell of page.cells) {
       const picture = this.picture(cell.panelId);
       const blob = picture ? await readerService.image(picture.imageId) : null;
       if (blob) pictures.push({ panelId: cell.panelId, blob });
     }
+    return pictures;
+  }
+
+  /**
+   * The whole story as a comic file: a CBZ (ComicInfo.xml and the pages), a PDF (pictures as JPEG,
+   * lettering as vectors where the bundled fonts cover it), or — for a webtoon — the strip as JPEG
+   * slices of at most 16 megapixels in a zip. Returns the file and its name.
+   */
+  async exportComic(
+    kind: 'cbz' | 'pdf' | 'strip',
+    dpi: number,
+    signal?: AbortSignal,
+  ): Promise<{ blob: Blob; name: string; note: string }> {
+    const story = this.story;
+    if (!story) throw new Error('No story is open.');
+    const pages: ComicPageSource[] = [];
+    for (const page of this.pages)
+      pages.push({ page: $state.snapshot(page) as PageLayout, pictures: await this.#picturesOf(page) });
+    const names = [...new Set(this.panels.flatMap((p) => p.cast.map((m) => this.name(m.characterId))))];
+    const info = {
+      title: story.title,
+      premise: story.premise,
+      direction: story.layout.direction,
+      characters: names,
+    };
+    const base = (story.title || 'story').replace(/[^\w-]+/g, '-');
+    if (kind === 'cbz') {
+      const blob = await comicCbz(info, pages, { dpi, signal });
+      return { blob, name: `${base}.cbz`, note: `${pages.length} pages as a CBZ at ${dpi} dpi.` };
+    }
+    if (kind === 'pdf') {
+      const { blob, rasterLetteredPages } = await comicPdf(info, pages, { dpi, signal });
+      const raster = rasterLetteredPages.length
+        ? ` The lettering of page ${rasterLetteredPages.map((i) => i + 1).join(', ')} uses letters the bundled fonts do not have, so it is part of the picture there.`
+        : ' All lettering is vector text.';
+      return { blob, name: `${base}.pdf`, note: `${pages.length} pages as a PDF at ${dpi} dpi.${raster}` };
+    }
+    const [strip] = pages;
+    if (!strip || story.layout.direction !== 'webtoon') throw new Error('Only a webtoon story has a strip.');
+    const slices = await webtoonStrip(strip, { dpi, signal });
+    return {
+      blob: await zipFiles(slices),
+      name: `${base}-webtoon.zip`,
+      note: `The strip as ${slices.length} JPEG slices at ${dpi} dpi.`,
+    };
+  }
+
+  /** A PNG of page `index` at `dpi`, drawn from the same geometry as the screen. */
+  async pagePng(index: number, dpi: number, signal?: AbortSignal): Promise<Blob> {
+    const page = this.pages[index];
+    if (!page) throw new Error(`There is no page ${index + 1}; this story has ${this.pages.length}.`);
+    const pictures = await this.#picturesOf(page);
     const started = performance.now();
     const png = await renderPagePng($state.snapshot(page) as PageLayout, pictures, dpi, signal);
     performance.measure(PAGE_RENDER_MEASURE, { start: started, end: performance.now(), detail: { dpi } });

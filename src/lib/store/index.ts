@@ -19,3 +19,5 @@ export {
 export type { StoryLoomSchema, StoredCharacter, StoredStory, StoredPanel } from './schema';
 export * from './judge';
 export * from './runs';
+export * from './bundles';
+export * from './dataset';

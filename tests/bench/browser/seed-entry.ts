@@ -326,9 +326,18 @@ async function drawPanelPicture(rng: Rng, figures: number, id: string): Promise<
  * one accepted attempt with a 512×512 PNG. Deterministic: a fixed seed, fixed timestamps and ids.
  * Every record is parsed by the domain schemas (the story and its panels together) before one
  * transaction writes them all through the store's record mappers.
+ *
+ * `attemptsPerPanel` (default 1) > 1 adds, after each accepted attempt, later attempts the artist did
+ * not keep (a reseed each, a failed judge report, a 512×512 PNG of their own). They come from their
+ * own random stream, so the story, its accepted attempts and their pictures are the same whatever
+ * the option (the reader bench lays out exactly what it always did).
  */
-export async function seedReaderStory(): Promise<{ storyId: string; panels: number }> {
+export async function seedReaderStory(
+  options: { attemptsPerPanel?: number } = {},
+): Promise<{ storyId: string; panels: number; attempts: number; images: number }> {
+  const attemptsPerPanel = Math.max(1, Math.floor(options.attemptsPerPanel ?? 1));
   const rng = mulberry32(20_261_201);
+  const extraRng = mulberry32(20_261_202);
   const now = 1_764_000_000_000;
   const panelCount = 40;
 
@@ -422,6 +431,63 @@ export async function seedReaderStory(): Promise<{ storyId: string; panels: numb
     );
     // Blobs are made before the transaction: nothing but IDB may be awaited inside one.
     images.push({ ...(await drawPanelPicture(rng, cast.length, imageId)), createdAt });
+    for (let k = 1; k < attemptsPerPanel; k++) {
+      const extraId = uuid(extraRng);
+      const extraImageId = uuid(extraRng);
+      const at = createdAt + 100 * k;
+      const identity = 0.3 + 0.3 * extraRng();
+      attempts.push(
+        parseOrThrow(
+          Attempt,
+          {
+            schemaVersion: SCHEMA_VERSION.attempt,
+            id: extraId,
+            panelId,
+            storyId: story.id,
+            index: k,
+            seed: 5000 + 100 * i + k,
+            chunks: [],
+            parameters: {
+              mode: 'txt2img',
+              width: 512,
+              height: 512,
+              numInferenceSteps: 4,
+              guidanceScale: 0,
+              scheduler: 'euler',
+              strength: null,
+              packId: 'tiny',
+              baseIndex: null,
+            },
+            imageId: extraImageId,
+            report: {
+              checks: [
+                {
+                  id: 'identity-0',
+                  kind: 'identity',
+                  label: 'identity',
+                  characterId: speaker(0),
+                  score: identity,
+                  threshold: 0.62,
+                  passed: false,
+                  hard: true,
+                  box: null,
+                  detail: 'The face does not match the character sheet.',
+                },
+              ],
+              verdict: 'fail',
+              weightedScore: identity,
+              judgedAt: at,
+              artistDecision: { decision: 'reject', at },
+            },
+            action: { kind: 'reseed', reason: 'Identity below the threshold.', diff: [] },
+            timings: { generateMs: 900 + k, judgeMs: 300 + k },
+            createdAt: at,
+          },
+          'attempt',
+        ),
+      );
+      images.push({ ...(await drawPanelPicture(extraRng, cast.length, extraImageId)), createdAt: at });
+    }
   }
   story.panelIds = panels.map((p) => p.id);
   const valid = validateStoryWithPanels(story, panels);
@@ -446,5 +512,10 @@ export async function seedReaderStory(): Promise<{ storyId: string; panels: numb
   } finally {
     db.close();
   }
-  return { storyId: valid.story.id, panels: valid.panels.length };
+  return {
+    storyId: valid.story.id,
+    panels: valid.panels.length,
+    attempts: attempts.length,
+    images: images.length,
+  };
 }
