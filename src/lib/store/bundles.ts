@@ -92,7 +92,6 @@ export async function libraryConflicts(
   characters: Map<string, string>;
   stories: Map<string, string>;
   bundles: Set<string>;
-  known: Set<string>;
 }> {
   return inTransaction(db, [STORE.characters, STORE.stories, STORE.meta], 'readonly', 'read', async (tx) => {
     const characters = new Map<string, string>();
@@ -106,8 +105,7 @@ export async function libraryConflicts(
       if (s) stories.set(id, s.title);
     }
     const before = await tx.objectStore(STORE.meta).get(IMPORTED_BUNDLE_PREFIX + bundleId);
-    const known = new Set((await tx.objectStore(STORE.characters).getAllKeys()) as string[]);
-    return { characters, stories, bundles: new Set(before ? [bundleId] : []), known };
+    return { characters, stories, bundles: new Set(before ? [bundleId] : []) };
   });
 }
 
