@@ -220,7 +220,7 @@ export function buildZip(entries: RawEntry[], options: ZipOptions = {}): Uint8Ar
   const z = options.zip64;
   const marks = z !== undefined && !z.classicValues;
   const count = options.entryCount ?? (marks ? 0xffff : entries.length);
-  let zip64 = new Uint8Array(0);
+  let zip64: Uint8Array = new Uint8Array(0);
   if (z) {
     const before = z.before ?? new Uint8Array(0);
     const extensible = z.extensible ?? new Uint8Array(0);
