@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { has } from './tools';
 import { openZip } from '../../../src/lib/bundle/zip/read';
 import { BUNDLE_LIMITS } from '../../../src/lib/bundle/zip/limits';
 import { createZipWriter } from '../../../src/lib/bundle/zip/write';
@@ -17,15 +18,6 @@ const MiB = 1024 * 1024;
 const enc = new TextEncoder();
 const dir = mkdtempSync(join(tmpdir(), 'storyloom-zip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function has(tool: string): boolean {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Writes entries into memory (small archives only). */
 async function toBytes(write: (w: ReturnType<typeof createZipWriter>) => Promise<void>): Promise<Uint8Array> {

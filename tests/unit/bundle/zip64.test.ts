@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { has } from './tools';
 import { openZip } from '../../../src/lib/bundle/zip/read';
 import { BUNDLE_LIMITS } from '../../../src/lib/bundle/zip/limits';
 import { createZipWriter, type ZipWriterOptions } from '../../../src/lib/bundle/zip/write';
@@ -13,14 +14,6 @@ import { createZipWriter, type ZipWriterOptions } from '../../../src/lib/bundle/
 const enc = new TextEncoder();
 const dir = mkdtempSync(join(tmpdir(), 'storyloom-zip64-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const has = (tool: string) => {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const fixture = (name: string) => new URL(`../../fixtures/zip/${name}`, import.meta.url);
 
 async function write(
