@@ -3,8 +3,10 @@
  * of the paper's data — Hugging Face ImageFolder, OmniGen2 JSONL, ViStoryBench story folders and
  * `vocab.json` — streamed into a zip in bounded memory: stories are read a page at a time, pictures
  * one at a time, and the JSONL files are spooled to private files and added at the end. A library
- * larger than one zip without ZIP64 can hold (65,535 entries, 4 GiB) is written as several
- * self-contained parts (`…-part-2.zip`, …).
+ * of more than 60,000 entries or 3.5 GiB is written as several self-contained parts (`…-part-2.zip`,
+ * …). The zip writer could write it as one ZIP64 archive (the story bundle does, for the whole
+ * library); the parts stay because each one then opens in every zip tool, including those without
+ * ZIP64, and can be uploaded or trained on alone.
  */
 import { StoryLoomError } from '../domain';
 import {

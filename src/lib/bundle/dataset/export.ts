@@ -1,6 +1,6 @@
 /**
  * Streams a dataset out of a record source into one zip (or, past what one zip without ZIP64 can
- * hold, several self-contained parts), in bounded memory: one story's records and picture handles
+ * hold, several self-contained parts, each without ZIP64), in bounded memory: one story's records and picture handles
  * at a time; the JSONL files, which grow with every story but must each be one entry, are spooled
  * (to a private file in the browser) and added at the end of their part.
  *
@@ -60,7 +60,10 @@ export interface PartBudget {
   bytes: number;
 }
 
-/** Under the 65,535 entries and 4 GiB of a zip without ZIP64, with room for the JSONL at the end. */
+/**
+ * Under the 65,535 entries and 4 GiB of a zip without ZIP64, with room for the JSONL at the end: the
+ * writer would write ZIP64 past them, but a part every zip tool opens is worth a second file.
+ */
 export const PART_BUDGET: PartBudget = { entries: 60_000, bytes: 3.5 * 1024 ** 3 };
 
 export interface DatasetProgress {
