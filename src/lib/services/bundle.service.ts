@@ -78,8 +78,31 @@ export interface ImportResult {
   images: number;
 }
 
+/** Waits `ms` (none when 0), or rejects with the signal's reason as soon as it is aborted. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!(ms > 0)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    };
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
+
 class BundleService {
   #open = new Map<string, OpenedBundle>();
+  /** The test hook's pause after every picture (0 in an artist's studio). */
+  #stepDelayMs = 0;
+
+  configure(options: { stepDelayMs: number }): void {
+    this.#stepDelayMs = options.stepDelayMs;
+  }
 
   // ---------------------------------------------------------------- export
 
@@ -126,6 +149,7 @@ class BundleService {
         blob: image.blob,
       });
       onProgress({ done: n, total: imageIds.size, what: 'checking pictures' });
+      await pause(this.#stepDelayMs, signal);
     }
     const title =
       request.scope === 'story'
@@ -144,6 +168,7 @@ class BundleService {
         async (chunk) => {
           bytes += chunk.length;
           await writable.write(chunk as Uint8Array<ArrayBuffer>);
+          await pause(this.#stepDelayMs, signal);
         },
         {
           bundleId: newId(),
@@ -259,6 +284,7 @@ class BundleService {
         const blob = await this.#checkedImage(bundle, image);
         images.push(importedImage(id, image, blob, now));
         onProgress({ done: ++done, total: plan.imageIds.size, what: 'checking pictures' });
+        await pause(this.#stepDelayMs, signal);
       }
       signal?.throwIfAborted();
       await store.writeImport(db, {
