@@ -33,6 +33,8 @@ export const TestHooks = z
     judgeOff: z.boolean().default(false),
     /** Wait this long after every denoising step (the twins are too fast to cancel mid-run otherwise). */
     engineStepDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Wait this long after every picture a bundle export or import handles (to cancel one mid-way). */
+    shareStepDelayMs: z.number().int().min(0).max(60_000).optional(),
   })
   .strict();
 export type TestHooks = z.infer<typeof TestHooks>;
