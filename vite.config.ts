@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import type { Plugin } from 'vite';
+import { cspHeader, cspMeta } from './src/lib/config/csp';
 
 // Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -8,9 +10,25 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// The built app carries its Content-Security-Policy in index.html (any static host) and, from
+// `vite preview`, as a header too (only a header can hold frame-ancestors). Not in dev: Vite's client
+// and HMR are not the app.
+const cspMetaTag = (): Plugin => ({
+  name: 'storyloom-csp-meta',
+  apply: 'build',
+  transformIndexHtml: () => [
+    {
+      tag: 'meta',
+      attrs: { 'http-equiv': 'Content-Security-Policy', content: cspMeta() },
+      injectTo: 'head-prepend',
+    },
+  ],
+});
+
 export default defineConfig({
   plugins: [
     svelte(),
+    cspMetaTag(),
     // The app shell (and the runtime's .wasm) is precached so the studio opens offline once it has
     // been loaded; model files are not: the model manager keeps them in OPFS with their hashes.
     VitePWA({
@@ -48,7 +66,12 @@ export default defineConfig({
   // (transformers.js probes optional files and must not receive index.html).
   appType: 'mpa',
   server: { host: '127.0.0.1', headers: isolationHeaders },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolationHeaders },
+  preview: {
+    host: '127.0.0.1',
+    port: 4173,
+    strictPort: true,
+    headers: { ...isolationHeaders, 'Content-Security-Policy': cspHeader() },
+  },
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },

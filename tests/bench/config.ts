@@ -20,7 +20,7 @@ export const HOST = '127.0.0.1';
 export const PORT = Number(process.env.STORYLOOM_BENCH_PORT ?? 4176);
 export const BASE_URL = `http://${HOST}:${PORT}`;
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { chromiumPath } from '../e2e/chromium';
 
 /** Bump when the generated data changes shape or content: a profile with another stamp is reseeded. */
 export const SEED_VERSION = 2;

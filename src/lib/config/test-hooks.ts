@@ -4,7 +4,7 @@
  * (Playwright's addInitScript); `main.ts` reads it once, here, and nothing else ever looks. An artist's
  * studio never has it, and a query string changes nothing.
  */
-import { z } from 'zod';
+import { z } from '../domain/zod';
 
 const Device = z.enum(['webgpu', 'wasm']);
 
