@@ -486,11 +486,14 @@ class RunState {
     }
     if (e.type === 'respawn') {
       this.#respawns++;
+      // The attempt under way was cut short: its bar goes until the fresh engine reports again.
+      this.#current = null;
       this.#status = `${e.reason} The attempt is being drawn again on a fresh engine.`;
       return;
     }
     if (e.type === 'lost-paused') {
       if (e.storyId !== this.#storyId) return;
+      this.#current = null;
       this.#status = `${e.reason} It happened again on the retry, so the run is paused; every attempt stored so far is kept. Press Resume to go on.`;
       return;
     }
