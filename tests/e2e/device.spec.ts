@@ -6,7 +6,7 @@
  */
 import type { Page } from '@playwright/test';
 import { createCharacter, createStory, setBudget } from './helpers/library';
-import { storedAttempts, storedRun } from './helpers/stores';
+import { expectStoresWhole, storedAttempts, storedRun } from './helpers/stores';
 import { TINY, expect, reopen, test } from './helpers/studio';
 
 type Control = 'loseDevice' | 'crashEngine';
@@ -18,21 +18,6 @@ async function hurt(page: Page, what: Control): Promise<void> {
       .__STORYLOOM_TEST_CONTROLS__;
     await controls![name]!();
   }, what);
-}
-
-/** The stores agree: every attempt has its image, no panel has two attempts at one index, and each
- * finished run item counts exactly the attempts stored from its base on. */
-async function expectStoresWhole(page: Page, storyId: string): Promise<void> {
-  const attempts = await storedAttempts(page, storyId);
-  for (const a of attempts) expect(a.hasImage, a.id).toBe(true);
-  const places = attempts.map((a) => `${a.panelId}#${a.index}`);
-  expect(new Set(places).size).toBe(places.length);
-  const run = await storedRun(page, storyId);
-  for (const item of run?.items ?? []) {
-    if (item.status === 'pending' || item.status === 'running') continue;
-    const mine = attempts.filter((a) => a.panelId === item.panelId && a.index >= (item.base ?? 0));
-    expect(mine.length, item.panelId).toBe(item.attempts);
-  }
 }
 
 /** Start a run and wait until its first attempt is denoising. */

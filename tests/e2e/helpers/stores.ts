@@ -2,7 +2,7 @@
  * Reading the studio's real IndexedDB back from a page (the stores as they are, not as the UI
  * shows them): attempts with whether their image is stored, and a story's run record.
  */
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 
 export interface StoredAttempt {
   id: string;
@@ -19,7 +19,13 @@ export interface StoredAttempt {
 export interface StoredRun {
   runId: string;
   state: string;
-  items: { panelId: string; status: string; base: number | null; attempts: number }[];
+  items: {
+    panelId: string;
+    status: string;
+    base: number | null;
+    attempts: number;
+    bestAttemptId: string | null;
+  }[];
 }
 
 /** Every stored attempt of the story, in panel and index order. */
@@ -62,4 +68,40 @@ export async function storedRun(page: Page, storyId: string): Promise<StoredRun 
     db.close();
     return record?.value ?? null;
   }, storyId);
+}
+
+/** One stored record by key (a story, a panel), or null. */
+export async function storedRecord<T>(page: Page, store: string, key: string): Promise<T | null> {
+  return page.evaluate(
+    async ([name, id]) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open('storyloom');
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const value = await new Promise<unknown>((resolve, reject) => {
+        const r = db.transaction(name!).objectStore(name!).get(id!);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      db.close();
+      return (value ?? null) as T | null;
+    },
+    [store, key],
+  );
+}
+
+/** The stores agree: every attempt has its image, no panel has two attempts at one index, and each
+ * finished run item counts exactly the attempts stored from its base on. */
+export async function expectStoresWhole(page: Page, storyId: string): Promise<void> {
+  const attempts = await storedAttempts(page, storyId);
+  for (const a of attempts) expect(a.hasImage, a.id).toBe(true);
+  const places = attempts.map((a) => `${a.panelId}#${a.index}`);
+  expect(new Set(places).size).toBe(places.length);
+  const run = await storedRun(page, storyId);
+  for (const item of run?.items ?? []) {
+    if (item.status === 'pending' || item.status === 'running') continue;
+    const mine = attempts.filter((a) => a.panelId === item.panelId && a.index >= (item.base ?? 0));
+    expect(mine.length, item.panelId).toBe(item.attempts);
+  }
 }
