@@ -96,9 +96,18 @@ export type EngineProgress =
   | Extract<Progress, { status: 'load' }>
   | (Extract<Progress, { status: 'step' }> & { preview: StepPreview | null });
 
-/** The engine's coded failures (the worker adds `device-lost` and `stopped` when it ends a job). */
+/**
+ * The engine's coded failures (the worker adds `device-lost` and `stopped` when it ends a job; the
+ * client says `engine-crashed` when the worker died on its own, with an uncaught error).
+ */
 export type EngineErrorCode =
-  'cancelled' | 'device-lost' | 'engine-failed' | 'invalid-input' | 'not-found' | 'stopped';
+  | 'cancelled'
+  | 'device-lost'
+  | 'engine-crashed'
+  | 'engine-failed'
+  | 'invalid-input'
+  | 'not-found'
+  | 'stopped';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

@@ -16,5 +16,6 @@ export function configureServices(config: StudioConfig): void {
   if (config.hooks.testDeviceLoss)
     (globalThis as Record<string, unknown>)[TEST_CONTROLS_GLOBAL] = {
       loseDevice: () => engineService.loseDevice(),
+      crashEngine: () => engineService.crash(),
     };
 }
