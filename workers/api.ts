@@ -25,7 +25,7 @@ export interface EngineInit {
   planInput: PlanInput;
   /** Test packs served by our own origin may be read from there (the test hooks allow it). */
   allowOrigin: boolean;
-  /** Allow loseDevice() and crash() (test hooks). */
+  /** Allow loseDevice() (test hooks). */
   testDeviceLoss?: boolean;
   budgetBytes?: number;
   /** Test hooks only: the engine waits this long after every step but the last (a step hook). */
@@ -57,7 +57,5 @@ export interface EngineApi {
   release(): Promise<void>;
   /** Test hooks only (EngineInit.testDeviceLoss): destroy the GPU device, as a driver reset would. */
   loseDevice(): void;
-  /** Test hooks only (EngineInit.testDeviceLoss): die of an uncaught error, as a crash would. */
-  crash(): void;
   dispose(): Promise<void>;
 }

@@ -102,15 +102,6 @@ const api: EngineApi = {
     loseDeviceForTest();
   },
 
-  crash() {
-    if (!init?.testDeviceLoss)
-      throw new EngineError('invalid-input', 'Crashing the engine on purpose is a test hook.');
-    // Thrown outside any job, after this call has answered: nothing catches it, as in a real crash.
-    setTimeout(() => {
-      throw new Error('the engine worker threw an uncaught error (test hook)');
-    });
-  },
-
   async dispose() {
     const e = engine;
     engine = null;

@@ -4,15 +4,47 @@
  *   - an accepted panel is not run again by Run story;
  *   - a brush edit is judged and repaints the attempt the artist chose (not the latest);
  *   - a cancelled run reads "cancelled", and its bar is not full;
- *   - a manual Generate during a paused run completes.
- * A GPU device lost in the real worker (and a worker crash) is device.spec.ts.
+ *   - a manual Generate during a paused run completes;
+ *   - a GPU device lost in the real worker shows a device sentence, the worker is respawned and
+ *     the run goes on.
  */
 import type { Page } from '@playwright/test';
-import { createCharacter, createStory } from './helpers/library';
-import { storedAttempts, type StoredAttempt } from './helpers/stores';
+import { createCharacter, createStory, setBudget } from './helpers/library';
 import { expect, reopen, test } from './helpers/studio';
 
-const attempts = storedAttempts;
+interface Stored {
+  id: string;
+  panelId: string;
+  storyId: string;
+  index: number;
+  imageId: string | null;
+  parameters: { mode: string };
+  report: { verdict: string } | null;
+}
+
+/** Every stored attempt of the story, with whether its image is stored (a torn write would show). */
+async function attempts(page: Page, storyId: string): Promise<(Stored & { hasImage: boolean })[]> {
+  return page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('storyloom');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const get = <T>(store: string, all: 'getAll' | 'getAllKeys') =>
+      new Promise<T>((resolve, reject) => {
+        const r = db.transaction(store).objectStore(store)[all]();
+        r.onsuccess = () => resolve(r.result as T);
+        r.onerror = () => reject(r.error);
+      });
+    const list = await get<Stored[]>('attempts', 'getAll');
+    const images = new Set(await get<string[]>('images', 'getAllKeys'));
+    db.close();
+    return list
+      .filter((a) => a.storyId === id)
+      .map((a) => ({ ...a, hasImage: !!a.imageId && images.has(a.imageId) }))
+      .sort((a, b) => a.panelId.localeCompare(b.panelId) || a.index - b.index);
+  }, storyId);
+}
 
 async function generate(page: Page, seed: number) {
   await page.getByLabel('Seed').fill(String(seed));
@@ -65,7 +97,7 @@ test('an accepted panel is not run again by Run story; a brush edit is judged an
     [0, 'txt2img', true, true],
     [1, 'txt2img', true, true],
   ]);
-  const [first, second] = made as [StoredAttempt, StoredAttempt];
+  const [first, second] = made as unknown as [Stored, Stored];
   await page.getByLabel('Judged attempt').selectOption(first.id);
   await page.getByRole('button', { name: 'Accept', exact: true }).click();
   await expect(page.getByTestId('judge-decision')).toHaveAttribute('data-decision', 'accept');
@@ -179,4 +211,38 @@ test('a cancelled run reads cancelled; a manual Generate during a paused run com
     Number(await progress.getAttribute('data-total')),
   );
   for (const a of await attempts(page, storyId)) expect(a.hasImage, a.id).toBe(true);
+});
+
+test.describe('on WebGPU', () => {
+  test.use({ hooks: { testPacks: true, activePack: 'tiny', servedTestPacks: true, testDeviceLoss: true } });
+
+  test('a GPU device lost in the real worker: a device sentence, a fresh worker, and the run goes on', async ({
+    page,
+  }) => {
+    test.setTimeout(600_000);
+    await createCharacter(page, 'Mira', 3);
+    // WebGPU on SwiftShader is slow: two short panels, two attempts at most each.
+    await setBudget(page, 2, 2);
+    const storyId = await createStory(page, 'Lighthouse', [['Mira'], ['Mira']]);
+    await page.goto(`/#/run/${storyId}`);
+    await page.getByLabel('Run seed').fill('3');
+    await page.getByRole('button', { name: 'Run story' }).click();
+    await expect(page.getByTestId('run-current')).toHaveAttribute('data-phase', /denoising|judging/, {
+      timeout: 120_000,
+    });
+    await page.evaluate(async () => {
+      const controls = (
+        globalThis as unknown as { __STORYLOOM_TEST_CONTROLS__: { loseDevice(): Promise<void> } }
+      ).__STORYLOOM_TEST_CONTROLS__;
+      await controls.loseDevice();
+    });
+    await expect(page.getByTestId('run-status')).toContainText('The GPU stopped working', {
+      timeout: 120_000,
+    });
+    await expect(page.getByTestId('run-view')).toHaveAttribute('data-state', 'done', { timeout: 400_000 });
+    const stored = await attempts(page, storyId);
+    expect(new Set(stored.map((a) => a.panelId)).size).toBe(2);
+    for (const a of stored) expect(a.hasImage, a.id).toBe(true);
+    await expect(page.getByTestId('run-status')).toContainText('Run finished');
+  });
 });

@@ -177,40 +177,6 @@ describe('the gate service', () => {
     }
   });
 
-  it('retries a lost engine once; a second loss pauses the run, keeps its attempts, and Resume goes on', async () => {
-    const jobs: GateRunJob[] = [];
-    const events: string[] = [];
-    const off = gateService.subscribe((e) => events.push(e.type));
-    let losing = true;
-    h.gate = (job, host) => {
-      jobs.push(job);
-      return acceptAll(job, host, losing ? h.panels[1]!.id : undefined);
-    };
-    const storyId = h.story!.id;
-    const db = await h.db!;
-    let done = finished();
-    await gateService.start({ storyId, baseSeed: 5 });
-    expect((await done).error).toBeNull();
-    expect(events.filter((e) => e === 'respawn')).toHaveLength(1);
-    expect(events.filter((e) => e === 'lost-paused')).toHaveLength(1);
-    expect(jobs).toHaveLength(2);
-    expect(h.terminated).toBe(2);
-    const paused = await store.getRun(db, storyId);
-    expect(paused?.state).toBe('paused');
-    expect(paused?.items.map((i) => i.status)).toEqual(['accepted', 'running', 'pending']);
-    expect((await store.listAttemptsForPanel(db, h.panels[0]!.id)).map((a) => a.index)).toEqual([0]);
-    expect(gateService.activeStoryId).toBeNull();
-
-    losing = false;
-    done = finished();
-    expect((await gateService.resume(storyId))?.state).toBe('running');
-    expect((await done).error).toBeNull();
-    off();
-    expect((await store.getRun(db, storyId))?.state).toBe('done');
-    for (const p of h.panels)
-      expect((await store.listAttemptsForPanel(db, p.id)).map((a) => a.index)).toEqual([0]);
-  });
-
   it('resumes an interrupted run on start-up and refuses a second run meanwhile', async () => {
     let release: () => void = () => {};
     const hold = new Promise<void>((r) => (release = r));

@@ -27,7 +27,7 @@ export const TestHooks = z
     backend: Device.optional(),
     /** Where the judge's models run. */
     judgeDevice: Device.optional(),
-    /** Allow the e2e to destroy the engine's GPU device (a driver reset) or crash its worker, on purpose. */
+    /** Allow the e2e to destroy the engine's GPU device (a driver reset, on purpose). */
     testDeviceLoss: z.boolean().default(false),
     /** Skip the judge (the bench times drawing alone). */
     judgeOff: z.boolean().default(false),

@@ -96,18 +96,9 @@ export type EngineProgress =
   | Extract<Progress, { status: 'load' }>
   | (Extract<Progress, { status: 'step' }> & { preview: StepPreview | null });
 
-/**
- * The engine's coded failures (the worker adds `device-lost` and `stopped` when it ends a job; the
- * client says `engine-crashed` when the worker died on its own, with an uncaught error).
- */
+/** The engine's coded failures (the worker adds `device-lost` and `stopped` when it ends a job). */
 export type EngineErrorCode =
-  | 'cancelled'
-  | 'device-lost'
-  | 'engine-crashed'
-  | 'engine-failed'
-  | 'invalid-input'
-  | 'not-found'
-  | 'stopped';
+  'cancelled' | 'device-lost' | 'engine-failed' | 'invalid-input' | 'not-found' | 'stopped';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

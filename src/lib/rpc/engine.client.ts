@@ -36,7 +36,6 @@ const CODES: readonly string[] = [
   'invalid-input',
   'not-found',
   'device-lost',
-  'engine-crashed',
 ];
 
 export class EngineClientError extends Error {
@@ -47,12 +46,6 @@ export class EngineClientError extends Error {
     this.code = code;
   }
 }
-
-/** The engine is gone (its GPU device lost, or the worker crashed): a fresh worker may retry the work. */
-export const engineLost = (e: unknown): boolean => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'device-lost' || code === 'engine-crashed';
-};
 
 export interface EngineClientOptions {
   /** After a soft cancel, wait this long for the worker to stop before terminating it (ms). */
@@ -118,11 +111,7 @@ export class EngineClient {
       this.#worker = worker;
       this.#remote = Comlink.wrap<EngineApi>(worker.endpoint);
       worker.onFailure?.((message) => {
-        if (this.#worker === worker)
-          this.terminate(
-            `The engine crashed (${message}); StoryLoom restarts it on a fresh device.`,
-            'engine-crashed',
-          );
+        if (this.#worker === worker) this.terminate(`The engine stopped: ${message}`);
       });
       this.#ready = this.#remote.init(this.#init);
       this.#ready.catch(() => undefined);
@@ -208,11 +197,6 @@ export class EngineClient {
   /** Test hooks only: make the worker's GPU device go away. */
   loseDevice(): Promise<void> {
     return this.#enqueue((remote) => remote.loseDevice(), undefined, { lane: 'beside' });
-  }
-
-  /** Test hooks only: make the worker die of an uncaught error, as a crash would. */
-  crash(): Promise<void> {
-    return this.#enqueue((remote) => remote.crash(), undefined, { lane: 'beside' });
   }
 
   /**

@@ -16,6 +16,5 @@ export function configureServices(config: StudioConfig): void {
   if (config.hooks.testDeviceLoss)
     (globalThis as Record<string, unknown>)[TEST_CONTROLS_GLOBAL] = {
       loseDevice: () => engineService.loseDevice(),
-      crashEngine: () => engineService.crash(),
     };
 }

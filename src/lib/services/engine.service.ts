@@ -21,7 +21,7 @@ import {
 import { attemptId, nextAttemptIndex, type GenerationPlan } from '../gate';
 import type { Pack } from '../models/manifest';
 import type { MaskSpec, PreviewMode } from '../pipeline';
-import { EngineClient, EngineClientError, engineLost, type SpawnedWorker } from '../rpc/engine.client';
+import { EngineClient, EngineClientError, type SpawnedWorker } from '../rpc/engine.client';
 import * as store from '../store';
 import type { AttemptFacts } from '../../../workers/attempt-api';
 import type { ReferenceSpec } from '../../../workers/consistency-api';
@@ -67,8 +67,6 @@ export interface GenerateCallOptions {
   onProgress?: (event: WorkerProgress) => void;
   /** Told when the attempt waits for the run's current attempt (and when it may go). */
   onWait?: (waiting: string | null) => void;
-  /** Told, with one sentence, that the engine was lost and the attempt is being retried on a fresh one. */
-  onRetry?: (sentence: string) => void;
 }
 
 /** The packs one drawing uses: the active pack, and the bench's UNet over it when a hook asks. */
@@ -274,31 +272,19 @@ class EngineService {
     this.#manual++;
     this.#manualDone ??= { promise: turn, resolve: release };
     let output;
-    const call = () =>
-      client.attempt(job, {
+    try {
+      output = await client.attempt(job, {
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (e) => {
           options.onWait?.(null);
           options.onProgress?.(e);
         },
       });
-    try {
-      try {
-        output = await call();
-      } catch (e) {
-        if (!engineLost(e)) throw e;
-        // The GPU or the worker is gone: once, a fresh worker (and device) draws the attempt again.
-        client.terminate((e as Error).message, 'device-lost');
-        options.onRetry?.(`${(e as Error).message} The attempt is being drawn again.`);
-        output = await call().catch((again: unknown) => {
-          if (!engineLost(again)) throw again;
-          client.terminate((again as Error).message, 'device-lost');
-          throw new EngineClientError(
-            (again as EngineClientError).code,
-            'The engine was lost again while the attempt was drawn a second time, so nothing was saved; press Generate to try again.',
-          );
-        });
-      }
+    } catch (e) {
+      // The GPU is gone: a fresh worker (and device) serves the next attempt.
+      if (e instanceof EngineClientError && e.code === 'device-lost')
+        client.terminate(e.message, 'device-lost');
+      throw e;
     } finally {
       this.#manual--;
       if (this.#manual === 0 && this.#manualDone) {
@@ -346,11 +332,6 @@ class EngineService {
   /** Test hooks only: make the engine's GPU device go away (the next step fails with device-lost). */
   async loseDevice(): Promise<void> {
     await (await this.#engine()).loseDevice();
-  }
-
-  /** Test hooks only: make the engine worker die of an uncaught error. */
-  async crash(): Promise<void> {
-    await (await this.#engine()).crash();
   }
 
   /** Stop the engine now (hard): pending generations are rejected, a fresh worker starts next time. */

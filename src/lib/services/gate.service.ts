@@ -18,7 +18,7 @@ import { deriveSeed, type GenerationPlan } from '../gate';
 import type { Pack } from '../models/manifest';
 import * as store from '../store';
 import type { GateRun } from '../store';
-import { EngineClientError, engineLost } from '../rpc/engine.client';
+import { EngineClientError } from '../rpc/engine.client';
 import type {
   GateHost,
   GatePanelContext,
@@ -35,11 +35,8 @@ export type { GateRun, GateRunEvent, GateRunOutput, GatePanelResult };
 
 /** How far down the schedule the gate's local edits repaint. */
 export const GATE_EDIT_STRENGTH = 0.75;
-/**
- * Fresh workers an attempt gets when the engine is lost under it (device lost, worker crashed):
- * one; a second loss pauses the run for the artist to resume.
- */
-const MAX_RETRIES = 1;
+/** Respawns of a lost worker before the run is left for the artist to resume. */
+const MAX_RESPAWNS = 2;
 const LOCK = 'storyloom-gate-run';
 
 export type GateServiceEvent =
@@ -47,13 +44,7 @@ export type GateServiceEvent =
   | { type: 'run'; run: GateRun }
   | { type: 'saved'; attempt: Attempt }
   | { type: 'finished'; storyId: string; output: GateRunOutput | null; error: string | null }
-  | { type: 'respawn'; storyId: string; reason: string }
-  /** The engine was lost again on the retry: the run is paused (stored), nothing is lost. */
-  | { type: 'lost-paused'; storyId: string; reason: string }
-  /** Another tab holds the run lock: this tab waits for it (and takes the run over if it closes). */
-  | { type: 'waiting'; storyId: string }
-  /** The other tab let go of a run that is still going: this tab runs it now, from its record. */
-  | { type: 'takeover'; storyId: string };
+  | { type: 'respawn'; storyId: string; reason: string };
 
 export type GateListener = (event: GateServiceEvent) => void;
 
@@ -100,10 +91,6 @@ interface Active {
   controller: AbortController;
   paused: { since: number; release: () => void; wait: Promise<void> } | null;
   done: Promise<void>;
-  /** Engine losses since the last stored attempt. */
-  losses: number;
-  /** Another tab runs the gate; this tab waits on the lock. */
-  waiting: boolean;
 }
 
 class GateService {
@@ -123,25 +110,9 @@ class GateService {
     return libraryService.db();
   }
 
-  /** The story this tab is running, or null (also while it waits for another tab's run). */
+  /** The story this tab is running, or null. */
   get activeStoryId(): string | null {
-    return this.#active && !this.#active.waiting ? this.#active.storyId : null;
-  }
-
-  /** The story whose run another tab holds while this tab waits to take it over, or null. */
-  get waitingStoryId(): string | null {
-    return this.#active?.waiting ? this.#active.storyId : null;
-  }
-
-  /**
-   * Another tab changed a story's run: when it is going and this tab runs nothing, wait on the lock
-   * behind that tab, so that this tab takes the run over if that tab closes mid-run.
-   */
-  async follow(storyId: string): Promise<void> {
-    if (this.#active) return;
-    const run = await store.getRun(await this.#db(), storyId);
-    if (run?.state !== 'running' || this.#active) return;
-    this.#launch(run);
+    return this.#active?.storyId ?? null;
   }
 
   async run(storyId: string): Promise<GateRun | null> {
@@ -165,11 +136,6 @@ class GateService {
 
   /** Queue the story's panels (or the given ones) and start the gate on them. */
   async start(input: StartRunInput): Promise<GateRun> {
-    if (this.#active?.waiting)
-      throw new StoryLoomError(
-        'invalid-input',
-        'Another tab is running the quality gate; wait for it to finish, or start this run there.',
-      );
     if (this.#active)
       throw new StoryLoomError('invalid-input', 'A run is already going; wait for it or cancel it first.');
     const db = await this.#db();
@@ -235,14 +201,12 @@ class GateService {
       })),
     });
     this.#emit({ type: 'run', run });
-    libraryService.changed('run', run.storyId);
     this.#launch(run);
     return run;
   }
 
   /** Resume a stored unfinished run (after a reload, or a paused one). */
   async resume(storyId: string): Promise<GateRun | null> {
-    if (this.#active?.waiting) return null;
     if (this.#active?.storyId === storyId) {
       this.#unpause();
       const db = await this.#db();
@@ -317,8 +281,6 @@ class GateService {
       controller,
       paused: null,
       done: Promise.resolve(),
-      losses: 0,
-      waiting: false,
     };
     if (run.state === 'paused') void this.pause(run.storyId);
     this.#active = active;
@@ -326,7 +288,7 @@ class GateService {
       let output: GateRunOutput | null = null;
       let error: string | null = null;
       try {
-        output = await this.#withLock(active, () => this.#execute(active));
+        output = await this.#withLock(() => this.#execute(active));
       } catch (e) {
         error = userMessage(e);
       } finally {
@@ -340,40 +302,22 @@ class GateService {
     active.done = work();
   }
 
-  /**
-   * One tab runs the gate at a time (the GPU is one, and two tabs would write the same attempts).
-   * When another tab holds the lock this tab queues on it: the lock is let go when that run ends or
-   * that tab closes, and then this tab goes on with the stored run only if it is still running
-   * (a finished, paused or cancelled run is left alone), so a run is taken over once, never doubled.
-   */
-  async #withLock<T>(active: Active, work: () => Promise<T>): Promise<T | null> {
+  /** One tab runs the gate at a time (the GPU is one, and two tabs would write the same attempts). */
+  async #withLock<T>(work: () => Promise<T>): Promise<T> {
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
     if (!locks) return work();
-    const first = await locks.request(LOCK, { ifAvailable: true }, async (lock) =>
-      lock ? { value: await work() } : null,
-    );
-    if (first) return first.value;
-    active.waiting = true;
-    this.#emit({ type: 'waiting', storyId: active.storyId });
-    try {
-      return await locks.request(LOCK, { signal: active.controller.signal }, async () => {
-        active.waiting = false;
-        const stored = await store.getRun(await this.#db(), active.storyId);
-        if (stored?.runId !== active.runId || stored.state !== 'running') return null;
-        this.#emit({ type: 'takeover', storyId: active.storyId });
-        return work();
-      });
-    } catch (e) {
-      // Cancelled while waiting: the lock request was withdrawn, nothing ran here.
-      if (active.controller.signal.aborted) return null;
-      throw e;
-    } finally {
-      active.waiting = false;
-    }
+    return locks.request(LOCK, { ifAvailable: true }, async (lock) => {
+      if (!lock)
+        throw new StoryLoomError(
+          'invalid-input',
+          'Another tab is running the quality gate; this tab leaves the run to it.',
+        );
+      return work();
+    });
   }
 
   async #execute(active: Active): Promise<GateRunOutput | null> {
-    for (;;) {
+    for (let respawns = 0; ; respawns++) {
       const job = await this.#job(active);
       if (!job) return null;
       const client = await engineService.engineClient();
@@ -382,18 +326,11 @@ class GateService {
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (active.controller.signal.aborted || code === 'cancelled') return null;
-        // The worker died or lost its GPU: a fresh worker retries the attempt that was cut short, once.
-        if (!engineLost(e) && code !== 'stopped') throw e;
+        // The worker died or lost its GPU: a fresh worker retries the attempt that was cut short.
+        const lost = code === 'device-lost' || code === 'stopped';
+        if (!lost || respawns >= MAX_RESPAWNS) throw e;
         client.terminate('The engine lost its GPU device and is being restarted.', 'stopped');
-        const reason = userMessage(e);
-        if (++active.losses > MAX_RETRIES) {
-          // Lost again on the retry: the run waits for the artist, with everything stored so far.
-          const run = await store.setRunState(await this.#db(), active.storyId, active.runId, 'paused');
-          this.#emit({ type: 'run', run });
-          this.#emit({ type: 'lost-paused', storyId: active.storyId, reason });
-          return null;
-        }
-        this.#emit({ type: 'respawn', storyId: active.storyId, reason });
+        this.#emit({ type: 'respawn', storyId: active.storyId, reason: userMessage(e) });
       }
     }
   }
@@ -492,8 +429,6 @@ class GateService {
             : undefined;
         // Resolves after the commit: the worker starts the next attempt only then.
         const saved = await store.saveAttempt(db, { ...attempt, createdAt }, image);
-        // An attempt got through: a later loss of the engine is a first one again.
-        active.losses = 0;
         libraryService.changed('attempt', saved.panelId);
         this.#emit({ type: 'saved', attempt: saved });
       },

@@ -137,7 +137,6 @@ class GenerateState {
     const controller = new AbortController();
     this.#controller = controller;
     const seed = this.#seed;
-    let retried: string | null = null;
     try {
       const result = await engineService.attempt(
         {
@@ -150,7 +149,6 @@ class GenerateState {
           signal: controller.signal,
           onProgress: this.#onProgress,
           onWait: (waiting) => (this.#waiting = waiting),
-          onRetry: (sentence) => (this.#status = retried = sentence),
         },
       );
       this.#phase = 'saving';
@@ -170,8 +168,7 @@ class GenerateState {
         ortMs: result.attempt.timings.ortMs ?? 0,
         ortRuns: result.facts.ortRuns,
       };
-      const saved = `Attempt ${result.attempt.index + 1} saved (seed ${seed}).`;
-      this.#status = retried ? `${retried} ${saved}` : saved;
+      this.#status = `Attempt ${result.attempt.index + 1} saved (seed ${seed}).`;
       run.remoteChange('attempt', result.attempt.panelId);
       if (result.judgeError) this.#error = `The judge could not check this panel: ${result.judgeError}`;
     } catch (e) {

@@ -271,8 +271,6 @@ class RunState {
   remoteChange(kind: 'panel' | 'attempt' | 'run', id: string): void {
     const storyId = this.#storyId;
     if (!storyId) return;
-    // Another tab's run: wait behind it, to take it over if that tab closes mid-run.
-    if (kind === 'run') void gateService.follow(id).catch(() => undefined);
     const mine = kind === 'run' ? id === storyId : this.#panels.some((p) => p.id === id);
     if (!mine) return;
     void this.open(storyId).then(() => {
@@ -486,27 +484,7 @@ class RunState {
     }
     if (e.type === 'respawn') {
       this.#respawns++;
-      // The attempt under way was cut short: its bar goes until the fresh engine reports again.
-      this.#current = null;
-      this.#status = `${e.reason} The attempt is being drawn again on a fresh engine.`;
-      return;
-    }
-    if (e.type === 'lost-paused') {
-      if (e.storyId !== this.#storyId) return;
-      this.#current = null;
-      this.#status = `${e.reason} It happened again on the retry, so the run is paused; every attempt stored so far is kept. Press Resume to go on.`;
-      return;
-    }
-    if (e.type === 'waiting' || e.type === 'takeover') {
-      // Like boot: the story this tab shows, or the run's story when it shows none.
-      if (this.#storyId && this.#storyId !== e.storyId) return;
-      this.#storyId = e.storyId;
-      this.#active = e.type === 'takeover';
-      if (e.type === 'takeover') this.#startTick();
-      this.#status =
-        e.type === 'waiting'
-          ? 'Another tab is running this story’s quality gate; this tab takes the run over if that tab closes.'
-          : 'The tab that was running this story closed; this tab took the run over where it stopped.';
+      this.#status = `The engine was restarted (${e.reason}); the attempt is being retried.`;
       return;
     }
     if (e.type === 'saved') {
