@@ -150,7 +150,15 @@ export function planRequest(input: unknown): PlanRequest {
 
 // ------------------------------------------------------------------ outline
 
-const text = (max: number, what: string) => z.string().max(max, `${what} must be at most ${max} characters.`);
+/**
+ * A bounded string, counted in code points as JSON Schema's maxLength is (zod's own max counts UTF-16
+ * units, which would reject an emoji-rich string the constraint allowed).
+ */
+const text = (max: number, what: string) =>
+  z
+    .string()
+    .refine((v) => [...v].length <= max, { error: `${what} must be at most ${max} characters.` })
+    .meta({ maxLength: max });
 
 const importance = z
   .number()
@@ -170,13 +178,11 @@ export function outlineSchema(request: PlanRequest) {
   const beatCastMax = Math.min(request.cast.length, MAX_CAST);
   const beat = z.object({
     summary: text(PLAN_LIMITS.beat, 'A beat'),
+    // No uniqueItems: the constraint engine (4.3.0) lets a repeated item through and then dead-ends;
+    // validateOutline drops repeats instead.
     cast: z
       .array(enumOf(castIds(request), 'A beat’s cast member'))
-      .max(beatCastMax, `A beat may have at most ${beatCastMax} characters.`)
-      .refine((cast) => new Set(cast).size === cast.length, {
-        error: 'A character can appear only once in a beat.',
-      })
-      .meta({ uniqueItems: true }),
+      .max(beatCastMax, `A beat may have at most ${beatCastMax} characters.`),
     importance,
   });
   return z.object({
@@ -295,8 +301,40 @@ export function toConstraintSchema(schema: z.ZodType): JsonSchema {
     unrepresentable: 'throw',
   }) as JsonSchema;
   delete json.$schema;
-  assertEnforceable(json);
-  return json;
+  const out = mergeNullableEnums(json) as JsonSchema;
+  assertEnforceable(out);
+  // Fixed separators, the ones a model has seen most (Python's json.dumps): no free whitespace, so no
+  // tokens are spent on it and no run of whitespace can corner the engine.
+  out['x-guidance'] = { whitespace_flexible: false, item_separator: ', ', key_separator: ': ' };
+  return out;
+}
+
+/**
+ * zod writes `enum.nullable()` as `anyOf: [{type: string, enum}, {type: null}]`; the engine (4.3.0)
+ * ignores the enum inside that anyOf and lets any string through. The equivalent
+ * `{type: [string, null], enum: [..., null]}` it enforces.
+ */
+function mergeNullableEnums(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(mergeNullableEnums);
+  if (node === null || typeof node !== 'object') return node;
+  const entries = Object.entries(node).map(([k, v]) => [k, mergeNullableEnums(v)] as const);
+  const out = Object.fromEntries(entries) as Record<string, unknown>;
+  const any = out.anyOf;
+  if (Array.isArray(any) && any.length === 2) {
+    const isNull = (x: unknown) => JSON.stringify(x) === '{"type":"null"}';
+    const other = any.find((x) => !isNull(x)) as Record<string, unknown> | undefined;
+    if (
+      any.some(isNull) &&
+      other &&
+      Array.isArray(other.enum) &&
+      Object.keys(other).every((k) => k === 'type' || k === 'enum')
+    ) {
+      delete out.anyOf;
+      out.type = [other.type ?? 'string', 'null'];
+      out.enum = [...other.enum, null];
+    }
+  }
+  return out;
 }
 
 /** Stage 1's JSON schema (for `StructuredOutputProcessor`). */
@@ -327,7 +365,13 @@ function assertEnforceable(node: unknown, path = '#'): void {
 
 /** Parse the model's text as JSON and validate it as the outline; a sentence when it does not fit. */
 export function validateOutline(textIn: string, request: PlanRequest): Checked<Outline> {
-  return validateJson(textIn, outlineSchema(request), 'outline');
+  const r = validateJson(textIn, outlineSchema(request), 'outline');
+  if (!r.ok) return r;
+  // A character named twice in a beat is in it once.
+  return {
+    ok: true,
+    value: { ...r.value, beats: r.value.beats.map((b) => ({ ...b, cast: [...new Set(b.cast)] })) },
+  };
 }
 
 /** Parse the model's text as JSON and validate it as the panel plan for `beat`; a sentence when it does not fit. */
@@ -342,7 +386,7 @@ export function validatePanelPlan(
 function validateJson<T>(textIn: string, schema: z.ZodType<T>, what: string): Checked<T> {
   let value: unknown;
   try {
-    value = JSON.parse(textIn);
+    value = JSON.parse(dropTrailingCommas(textIn));
   } catch {
     const shown = textIn.length > 60 ? `${textIn.slice(0, 60)}…` : textIn;
     return { ok: false, error: `The ${what} is not valid JSON: "${shown}".` };
@@ -351,6 +395,29 @@ function validateJson<T>(textIn: string, schema: z.ZodType<T>, what: string): Ch
   return r.success
     ? { ok: true, value: r.data }
     : { ok: false, error: `The ${what} does not fit: ${firstIssue(r.error)}` };
+}
+
+/**
+ * Remove a comma that stands before a closing `]` or `}` (outside strings). The engine (4.3.0) treats the
+ * state after an array's item separator like the state after `[`, so it lets `["a", ]` through
+ * (src/engine/json.ts, transition(), case 'array-value'); everything else it allows is JSON.
+ */
+export function dropTrailingCommas(json: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i]!;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += json[++i] ?? '';
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    if (c === ',' && /^\s*[\]}]/.test(json.slice(i + 1))) continue;
+    out += c;
+  }
+  return out;
 }
 
 function firstIssue(error: z.ZodError): string {
