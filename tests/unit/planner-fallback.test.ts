@@ -55,5 +55,5 @@ describe('template fallback', () => {
         }
       }
     }
-  });
+  }, 60_000);
 });
