@@ -8,7 +8,7 @@
 import * as Comlink from 'comlink';
 import { installWireErrors } from '../src/lib/rpc/wire';
 import { loadPlannerLlm, type PlannerLlm } from '../src/lib/runtime/planner-llm';
-import { planConstraint, warmPlanConstraint } from '../src/lib/runtime/planner-constraint';
+import { planConstraint, warmupPlanConstraint } from '../src/lib/runtime/planner-constraint';
 import type { PlannerApi, PlannerErrorCode, PlannerEvent, PlannerJob } from './planner-api';
 import { runPlanFlow, type PlannerLlmPort } from './planner-flow';
 
@@ -68,7 +68,7 @@ const api: PlannerApi = {
       emit({ type: 'progress', progress: { status: 'load', component: 'the planner', index: 0, total: 1 } });
       const started = performance.now();
       llm = await loadPlannerLlm(job.pack, { planInput: job.planInput, allowOrigin: job.allowOrigin });
-      if (job.constrained !== false) warmPlanConstraint(llm.tokenizer);
+      if (job.constrained !== false) warmupPlanConstraint(llm.tokenizer);
       await llm.complete([{ role: 'user', content: 'Hello' }], { maxNewTokens: 1 });
       const loadMs = performance.now() - started;
       emit({ type: 'progress', progress: { status: 'load', component: 'the planner', index: 1, total: 1 } });
