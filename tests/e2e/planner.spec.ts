@@ -123,6 +123,7 @@ test.describe('with the planner twin', () => {
     test.setTimeout(300_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.text().includes('PLANNER-DEBUG') && console.log(m.text()));
     await createCharacter(page, 'Mira', 1, 'red');
     await createCharacter(page, 'Bo', 2, 'black');
     await fillPlanForm(page, 4);
