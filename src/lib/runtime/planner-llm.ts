@@ -109,7 +109,17 @@ export async function loadPlannerLlm(pack: Pack, options: LoadPlannerOptions): P
         tokenize: false,
         add_generation_prompt: true,
       }) as string;
-      const inputs = tokenizer(prompt);
+      let inputs: Record<string, unknown>;
+      try {
+        inputs = tokenizer(prompt) as Record<string, unknown>;
+      } catch (e) {
+        // A tokenizer without an unknown-token fallback cannot encode words outside its vocabulary.
+        throw new StoryLoomError(
+          'invalid-input',
+          `${component.title}'s tokenizer could not encode the planning prompt (${e instanceof Error ? e.message : String(e)}).`,
+          { cause: e },
+        );
+      }
       const promptLength = (inputs.input_ids as Tensor).dims[1] ?? 0;
       const stop = new InterruptableStoppingCriteria();
       const onAbort = () => stop.interrupt();
