@@ -21,6 +21,7 @@ import { consistencyBench } from './consistency-bench';
 import { packBench } from './pack-bench';
 import { readerBench } from './reader-bench';
 import { bundleBench } from './bundle-bench';
+import { plannerBench } from './planner-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
@@ -34,6 +35,7 @@ const MEASURES: Measure[] = [
   packBench,
   readerBench,
   bundleBench,
+  plannerBench,
 ];
 
 runMain('bench', async () => {
