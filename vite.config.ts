@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -79,7 +80,26 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        // Under Node, transformers.js' package exports pick its Node build, which needs onnxruntime-node
+        // (a stub here). Unit tests take its web build, which runs on onnxruntime-web's Node build as the
+        // app does; the structured-output package is inlined so its own import of transformers.js
+        // resolves the same way.
+        resolve: {
+          alias: [
+            {
+              find: /^@huggingface\/transformers$/,
+              replacement: fileURLToPath(
+                new URL('./node_modules/@huggingface/transformers/dist/transformers.web.js', import.meta.url),
+              ),
+            },
+          ],
+        },
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+          server: { deps: { inline: ['@huggingface/transformers-structured-output'] } },
+        },
       },
       {
         extends: true,

@@ -22,6 +22,7 @@ import { packBench } from './pack-bench';
 import { readerBench } from './reader-bench';
 import { bundleBench } from './bundle-bench';
 import { datasetBench } from './dataset-bench';
+import { plannerBench } from './planner-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
@@ -36,6 +37,7 @@ const MEASURES: Measure[] = [
   readerBench,
   bundleBench,
   datasetBench,
+  plannerBench,
 ];
 
 runMain('bench', async () => {

@@ -35,6 +35,10 @@ export const TestHooks = z
     engineStepDelayMs: z.number().int().min(0).max(60_000).optional(),
     /** Wait this long after every picture a bundle export or import handles (to cancel one mid-way). */
     shareStepDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Wait this long before each planned panel (the planner twin is too fast to cancel mid-plan otherwise). */
+    plannerPanelDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Let the bench call the planner directly (constrained and unconstrained) through the test controls. */
+    benchPlanner: z.boolean().default(false),
   })
   .strict();
 export type TestHooks = z.infer<typeof TestHooks>;
