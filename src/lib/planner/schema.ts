@@ -10,7 +10,7 @@
  * `format`, no refinements that the JSON schema would not carry). Strings are not trimmed here: the
  * engine counts raw characters, so trimming is the converter's job.
  */
-import { z } from 'zod';
+import { z } from '../domain/zod';
 import {
   CAMERA_ANGLES,
   DIALOGUE_KINDS,
