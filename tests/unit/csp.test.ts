@@ -15,7 +15,7 @@ const directive = (policy: string, name: string) =>
 describe('the CSP', () => {
   test('the Hub the packs download from is allowed to connect, and nothing else off the origin', () => {
     expect(DOWNLOAD_HOSTS).toContain(HUB_ORIGIN);
-    expect(directive(cspHeader(), 'connect-src')).toEqual(["'self'", ...DOWNLOAD_HOSTS]);
+    expect(directive(cspHeader(), 'connect-src')).toEqual(["'self'", 'blob:', ...DOWNLOAD_HOSTS]);
   });
 
   test('scripts only from the origin, WASM compiled, no eval, nothing inline', () => {

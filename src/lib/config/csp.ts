@@ -23,7 +23,8 @@ const directives: [string, string[]][] = [
   ['script-src', ["'self'", "'wasm-unsafe-eval'"]],
   // The engine, OPFS writer and widening workers, and ORT's own threads, are files of the build.
   ['worker-src', ["'self'"]],
-  ['connect-src', ["'self'", ...DOWNLOAD_HOSTS]],
+  // blob: is the studio's own object URLs (a shown picture's bytes read back); nothing leaves the origin.
+  ['connect-src', ["'self'", 'blob:', ...DOWNLOAD_HOSTS]],
   // Panels, references and crops are drawn from Blob URLs; small previews are data URLs.
   ['img-src', ["'self'", 'blob:', 'data:']],
   // Svelte writes dynamic styles through the CSSOM (element.style), which style-src does not govern.
