@@ -5,7 +5,12 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 // The dependency table of ARCHITECTURE.md, enforced per folder.
-const ML = ['onnxruntime-web', 'onnxruntime-web/*', '@huggingface/transformers'];
+const ML = [
+  'onnxruntime-web',
+  'onnxruntime-web/*',
+  '@huggingface/transformers',
+  '@huggingface/transformers-structured-output',
+];
 const forbid = (...groups) => ({
   'no-restricted-imports': [
     'error',

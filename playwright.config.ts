@@ -1,7 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumPath } from './tests/e2e/chromium';
 
-// Playwright cannot download browsers here: it drives the system Chromium (Debian's package).
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Playwright cannot download browsers here: it drives the system Chromium (CHROMIUM_PATH, else Debian's
+// package or another usual path; `npm run chromium` installs one where it can).
+const executablePath = chromiumPath();
 // Port and build folder can be changed so that several checkouts can run suites side by side.
 const port = Number(process.env.STORYLOOM_PORT ?? 4173);
 const outDir = process.env.STORYLOOM_DIST ?? 'dist';

@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import type { Plugin } from 'vite';
+import { cspHeader, cspMeta } from './src/lib/config/csp';
 
 // Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -8,9 +11,25 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// The built app carries its Content-Security-Policy in index.html (any static host) and, from
+// `vite preview`, as a header too (only a header can hold frame-ancestors). Not in dev: Vite's client
+// and HMR are not the app.
+const cspMetaTag = (): Plugin => ({
+  name: 'storyloom-csp-meta',
+  apply: 'build',
+  transformIndexHtml: () => [
+    {
+      tag: 'meta',
+      attrs: { 'http-equiv': 'Content-Security-Policy', content: cspMeta() },
+      injectTo: 'head-prepend',
+    },
+  ],
+});
+
 export default defineConfig({
   plugins: [
     svelte(),
+    cspMetaTag(),
     // The app shell (and the runtime's .wasm) is precached so the studio opens offline once it has
     // been loaded; model files are not: the model manager keeps them in OPFS with their hashes.
     VitePWA({
@@ -48,7 +67,12 @@ export default defineConfig({
   // (transformers.js probes optional files and must not receive index.html).
   appType: 'mpa',
   server: { host: '127.0.0.1', headers: isolationHeaders },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolationHeaders },
+  preview: {
+    host: '127.0.0.1',
+    port: 4173,
+    strictPort: true,
+    headers: { ...isolationHeaders, 'Content-Security-Policy': cspHeader() },
+  },
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },
@@ -56,7 +80,26 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        // Under Node, transformers.js' package exports pick its Node build, which needs onnxruntime-node
+        // (a stub here). Unit tests take its web build, which runs on onnxruntime-web's Node build as the
+        // app does; the structured-output package is inlined so its own import of transformers.js
+        // resolves the same way.
+        resolve: {
+          alias: [
+            {
+              find: /^@huggingface\/transformers$/,
+              replacement: fileURLToPath(
+                new URL('./node_modules/@huggingface/transformers/dist/transformers.web.js', import.meta.url),
+              ),
+            },
+          ],
+        },
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+          server: { deps: { inline: ['@huggingface/transformers-structured-output'] } },
+        },
       },
       {
         extends: true,

@@ -50,10 +50,47 @@ const CHAT_WORDS = [
   '.',
 ];
 
-/** Words first, then the special tokens (as in Qwen2: special ids follow the regular vocabulary). */
-export function llmVocabulary(): string[] {
+/**
+ * GPT-2's byte ↔ printable-character table, which Qwen2's byte-level BPE uses: printable Latin-1
+ * bytes stand for themselves, the rest map to U+0100 onwards (so a space is "Ġ", a newline "Ċ").
+ */
+function byteCharacters(): string[] {
+  const keep = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  let next = 256;
+  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(keep(b) ? b : next++));
+}
+
+function byteLevel(text: string): string {
+  const chars = byteCharacters();
+  return [...new TextEncoder().encode(text)].map((b) => chars[b]).join('');
+}
+
+/**
+ * The twin's byte-level BPE: the 256 byte tokens (so it can spell any text, JSON included, as the
+ * real tokenizer can), then each word of our vocabularies after a space (as words mostly come in text), built up one
+ * character at a time by merges, in a stable order.
+ */
+function llmBpe(): { tokens: string[]; merges: string[] } {
+  const tokens = byteCharacters();
+  const known = new Set(tokens);
+  const merges: string[] = [];
   const words = [...new Set([...vocabularyWords(), ...CHAT_WORDS])].sort();
-  return [...words, ...LLM_SPECIALS];
+  for (const word of words.map((w) => byteLevel(` ${w}`))) {
+    const chars = [...word];
+    for (let k = 2; k <= chars.length; k++) {
+      const token = chars.slice(0, k).join('');
+      if (known.has(token)) continue;
+      known.add(token);
+      tokens.push(token);
+      merges.push(`${chars.slice(0, k - 1).join('')} ${chars[k - 1]}`);
+    }
+  }
+  return { tokens, merges };
+}
+
+/** Bytes and merged words first, then the special tokens (as in Qwen2: special ids follow the regular vocabulary). */
+export function llmVocabulary(): string[] {
+  return [...llmBpe().tokens, ...LLM_SPECIALS];
 }
 
 export interface LlmShape {
@@ -147,6 +184,8 @@ const CHAT_TEMPLATE = [
   "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
 ].join('');
 
+const isSpecial = (t: string) => (LLM_SPECIALS as readonly string[]).includes(t);
+
 const special = (id: number, content: string) => ({
   id,
   content,
@@ -197,22 +236,31 @@ export function llmConfigFile(graph: Graph, path: string): object | undefined {
         top_k: 20,
         repetition_penalty: 1.05,
       };
-    case 'tokenizer.json':
+    case 'tokenizer.json': {
+      const { merges } = llmBpe();
       return {
         version: '1.0',
         truncation: null,
         padding: null,
         added_tokens: LLM_SPECIALS.map((t) => special(id(t), t)),
-        normalizer: { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Lowercase' }] },
-        pre_tokenizer: { type: 'Whitespace' },
-        post_processor: null,
-        decoder: null,
+        normalizer: { type: 'NFC' },
+        pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
+        post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
+        decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true },
         model: {
-          type: 'WordLevel',
-          vocab: Object.fromEntries(words.map((w, i) => [w, i])),
-          unk_token: endOfText,
+          type: 'BPE',
+          dropout: null,
+          unk_token: null,
+          continuing_subword_prefix: null,
+          end_of_word_suffix: null,
+          fuse_unk: false,
+          byte_fallback: false,
+          ignore_merges: false,
+          vocab: Object.fromEntries(words.filter((w) => !isSpecial(w)).map((w, i) => [w, i])),
+          merges,
         },
       };
+    }
     case 'tokenizer_config.json':
       return {
         tokenizer_class: 'Qwen2Tokenizer',

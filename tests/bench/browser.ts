@@ -3,13 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { chromium } from '@playwright/test';
 import type { Browser, BrowserContext } from '@playwright/test';
 import { chromiumArgs } from '../../playwright.config';
-import { CHROMIUM_PATH, PROFILE_DIR } from './config';
+import { chromiumPath, PROFILE_DIR } from './config';
 
 export async function launchBrowser(): Promise<BrowserContext> {
   await mkdir(PROFILE_DIR, { recursive: true });
   try {
     return await chromium.launchPersistentContext(PROFILE_DIR, {
-      executablePath: CHROMIUM_PATH,
+      executablePath: chromiumPath(),
       args: chromiumArgs,
       headless: true,
       viewport: { width: 1280, height: 900 },
@@ -18,7 +18,7 @@ export async function launchBrowser(): Promise<BrowserContext> {
     const locked = /ProcessSingleton|SingletonLock|profile.*in use/i.test(String(e));
     const why = locked
       ? `the profile ${PROFILE_DIR} is in use by another Chromium (another bench or seed run?)`
-      : `is ${CHROMIUM_PATH} a working Chromium? Set CHROMIUM_PATH to another one`;
+      : `is ${chromiumPath()} a working Chromium? Set CHROMIUM_PATH to another one`;
     throw new Error(`Chromium did not start: ${why}.`, { cause: e });
   }
 }
@@ -30,7 +30,7 @@ export async function launchFreshBrowser(): Promise<{
   close(): Promise<void>;
 }> {
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: chromiumPath(),
     args: chromiumArgs,
     headless: true,
   });

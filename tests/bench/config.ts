@@ -20,10 +20,10 @@ export const HOST = '127.0.0.1';
 export const PORT = Number(process.env.STORYLOOM_BENCH_PORT ?? 4176);
 export const BASE_URL = `http://${HOST}:${PORT}`;
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { chromiumPath } from '../e2e/chromium';
 
 /** Bump when the generated data changes shape or content: a profile with another stamp is reseeded. */
-export const SEED_VERSION = 1;
+export const SEED_VERSION = 2;
 export const SEED = 20_251_126;
 /** The size of the paper's dataset: 2K characters, 10K stories of 7–8 panels. */
 export const CHARACTER_COUNT = 2_000;

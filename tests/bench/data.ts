@@ -18,6 +18,7 @@ import {
   TIMES_OF_DAY,
 } from '../../src/lib/domain';
 import type {
+  Attempt,
   CastMember,
   Character,
   DialogueLine,
@@ -496,8 +497,20 @@ export interface CharacterRecord {
 export interface StoryRecord {
   story: Story;
   panels: Panel[];
+  /** The accepted attempt of every panel (the dataset export reads these and their pictures). */
+  attempts: Attempt[];
+  /** Each accepted attempt's picture: which of the seed's shared panel pictures its bytes are. */
+  pictures: { imageId: string; pool: number; createdAt: number }[];
   thumb: ThumbSpec;
 }
+
+/**
+ * Distinct panel pictures drawn once per seeding; every panel's picture is its own image record
+ * holding one of them (drawing 75,000 pictures would take most of the seeding time, and the
+ * exporter reads, copies and names each record's bytes the same whatever they show).
+ */
+export const PANEL_PICTURE_POOL = 64;
+export const PANEL_PICTURE = { width: 256, height: 256, mime: 'image/jpeg', quality: 0.85 };
 
 const hex = (rng: Rng): string =>
   `#${Math.floor(rng() * 0xffffff)
@@ -601,9 +614,15 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
   const lead = cast[0] ?? { id: characterId(spec, 0), name: characterName(spec, 0) };
   const panelCount = int(rng, 7, 8);
   const panels: Panel[] = [];
+  const attempts: Attempt[] = [];
+  const pictures: StoryRecord['pictures'] = [];
   const location = pick(rng, LOCATIONS);
   for (let p = 0; p < panelCount; p++) {
     const prng = streamFor(spec.seed, `story-${index}-panel`, p);
+    // Its own stream, so the panels are what they were before attempts were seeded.
+    const arng = streamFor(spec.seed, `story-${index}-attempt`, p);
+    const attemptId = uuid(arng);
+    const imageId = uuid(arng);
     const inPanel = pickDistinct(prng, cast, int(prng, 1, Math.min(3, cast.length)));
     const members: CastMember[] = inPanel.map((c, i) => ({
       characterId: c.id,
@@ -621,9 +640,37 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
       text: pick(prng, LINES),
     }));
     const who = inPanel.map((c) => c.name.split(' ')[0]).join(' and ');
+    const panelId = uuid(prng);
+    const acceptedAt = updatedAt - 1000 * (panelCount - p);
+    attempts.push({
+      schemaVersion: SCHEMA_VERSION.attempt,
+      id: attemptId,
+      panelId,
+      storyId,
+      index: 0,
+      seed: Math.floor(arng() * 2 ** 31),
+      chunks: [],
+      parameters: {
+        mode: 'txt2img',
+        width: PANEL_PICTURE.width,
+        height: PANEL_PICTURE.height,
+        numInferenceSteps: 4,
+        guidanceScale: 0,
+        scheduler: 'euler',
+        strength: null,
+        packId: 'tiny',
+        baseIndex: null,
+      },
+      imageId,
+      report: null,
+      action: { kind: 'accept', reason: 'Accepted by the artist.', diff: [] },
+      timings: {},
+      createdAt: acceptedAt,
+    });
+    pictures.push({ imageId, pool: Math.floor(arng() * PANEL_PICTURE_POOL), createdAt: acceptedAt });
     panels.push({
       schemaVersion: SCHEMA_VERSION.panel,
-      id: uuid(prng),
+      id: panelId,
       storyId,
       cast: members,
       scene: {
@@ -639,8 +686,8 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
       beat: '',
       importance: 1,
       lettering: [],
-      status: 'draft',
-      acceptedAttemptId: null,
+      status: 'accepted',
+      acceptedAttemptId: attemptId,
       createdAt,
       updatedAt,
     });
@@ -664,7 +711,7 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
     colours: Array.from({ length: 4 }, () => hex(rng)),
     shapes: Array.from({ length: 8 }, () => rng()),
   };
-  return { story, panels, thumb };
+  return { story, panels, attempts, pictures, thumb };
 }
 
 /**

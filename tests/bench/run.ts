@@ -21,6 +21,8 @@ import { consistencyBench } from './consistency-bench';
 import { packBench } from './pack-bench';
 import { readerBench } from './reader-bench';
 import { bundleBench } from './bundle-bench';
+import { datasetBench } from './dataset-bench';
+import { plannerBench } from './planner-bench';
 import { benchSpec, dirSize, ensureSeeded, indexedDbDir, mb } from './seeding';
 import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
@@ -34,6 +36,8 @@ const MEASURES: Measure[] = [
   packBench,
   readerBench,
   bundleBench,
+  datasetBench,
+  plannerBench,
 ];
 
 runMain('bench', async () => {

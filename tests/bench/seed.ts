@@ -25,9 +25,9 @@ runMain('seed', async () => {
   console.log(`Profile ${PROFILE_DIR}, origin ${BASE_URL}`);
   const outcome = await ensureSeeded(context, { force, log: (line) => console.log(line) });
   await context.close();
-  const { characters, stories, panels, images } = outcome.counts;
+  const { characters, stories, panels, attempts, images } = outcome.counts;
   console.log(
-    `${characters} characters, ${stories} stories, ${panels} panels, ${images} images (database v${outcome.dbVersion})`,
+    `${characters} characters, ${stories} stories, ${panels} panels, ${attempts} accepted attempts, ${images} images (database v${outcome.dbVersion})`,
   );
   if (outcome.result) {
     const ms = outcome.result.ms;

@@ -69,7 +69,7 @@ function stampMismatch(stamp: Stamp | null, found: Inspection): string | null {
   if (found.dbVersion !== found.codeVersion) {
     return `the profile's database is at version ${found.dbVersion}, the store is at ${found.codeVersion}`;
   }
-  const same = (['characters', 'stories', 'panels', 'images'] as const).every(
+  const same = (['characters', 'stories', 'panels', 'attempts', 'images'] as const).every(
     (k) => stamp.counts[k] === found[k],
   );
   if (!same) return 'the database does not hold what the stamp says';
@@ -129,6 +129,7 @@ export async function ensureSeeded(
       characters: result.characters,
       stories: result.stories,
       panels: result.panels,
+      attempts: result.attempts,
       images: result.images,
     };
     const written: Stamp = {

@@ -131,6 +131,39 @@ test('an interrupted transfer resumes with Range after a reload instead of resta
   expect(await stored(page, UNET)).toEqual({ final: true, verified: true });
 });
 
+test('offline: one sentence for the whole pack, and the download resumes by itself when the network returns', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(180_000);
+  const hub = await serveHub(page, pack);
+  await openModels(page);
+  await context.setOffline(true);
+  await card(page).getByTestId('download').click();
+  const message = card(page).getByTestId('pack-message');
+  await expect(message).toContainText('You are offline');
+  await expect(message).toContainText('continues by itself when the connection returns');
+  // One sentence on the whole page: no alert, one notice, no per-file "connection dropped".
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByTestId('pack-message')).toHaveCount(1);
+  expect(
+    ((await message.textContent()) ?? '')
+      .trim()
+      .split(/[.!?](?:\s|$)/)
+      .filter((x) => x.trim()).length,
+  ).toBe(1);
+  await expect(page.getByText(/connection dropped|you are offline/i)).toHaveCount(1);
+  expect(hub.log).toHaveLength(0);
+
+  await context.setOffline(false);
+  await expect(status(page)).toHaveText('Installed', { timeout: 120_000 });
+  await expect(message).toContainText('Installed: every file is downloaded and verified.');
+  expect(hub.log).toHaveLength(installFiles);
+  for (const c of installed)
+    for (const f of c.files)
+      expect(await stored(page, `${c.id}/${f.path}`)).toEqual({ final: true, verified: true });
+});
+
 test('a corrupted file is rejected by name and is never loadable', async ({ page }) => {
   const hub = await serveHub(page, pack);
   hub.faults.corrupt.add(VAE);

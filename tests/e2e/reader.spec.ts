@@ -362,6 +362,17 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
     const bytes = Buffer.from(cbzFiles[name]!);
     expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], name).toEqual([1240, 1754]);
   }
+  // "All pages as PNG": a zip of the pages named like the CBZ's, in order, each a PNG of the page's size.
+  const pngs = await saved('reader-pngs');
+  expect(pngs.name).toBe('Bells-at-the-harbour-pages.zip');
+  await expect(page.getByTestId('reader-render-note')).toHaveText('2 pages as PNG at 150 dpi in a zip.');
+  const pngFiles = unzipSync(new Uint8Array(pngs.bytes));
+  expect(Object.keys(pngFiles)).toEqual(['001.png', '002.png']);
+  for (const name of ['001.png', '002.png']) {
+    const bytes = Buffer.from(pngFiles[name]!);
+    expect(bytes.subarray(0, 8).toString('hex'), name).toBe('89504e470d0a1a0a');
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], name).toEqual([1240, 1754]);
+  }
   const info = await page.evaluate((xml) => {
     const doc = new DOMParser().parseFromString(xml, 'application/xml');
     const text = (tag: string) => doc.querySelector(tag)?.textContent ?? null;

@@ -9,8 +9,8 @@
 import type { Browser, Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { readFile } from 'node:fs/promises';
-import { createCharacter, createDialogueStory, HARBOUR_PANELS } from './helpers/library';
-import { addHooks, TINY } from './helpers/hooks';
+import { createCharacter, createDialogueStory, createStory, HARBOUR_PANELS } from './helpers/library';
+import { addHooks, TINY, type Hooks } from './helpers/hooks';
 import { expect, test } from './helpers/studio';
 import { buildZip } from '../unit/bundle/hostile/build';
 
@@ -71,9 +71,9 @@ function normalised(d: Dump) {
   };
 }
 
-async function freshPage(browser: Browser, baseURL: string): Promise<Page> {
+async function freshPage(browser: Browser, baseURL: string, hooks: Hooks = HOOKS): Promise<Page> {
   const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
-  await addHooks(context, HOOKS);
+  await addHooks(context, hooks);
   return context.newPage();
 }
 
@@ -192,4 +192,167 @@ test('a story bundle travels to a fresh profile intact; a second import asks; ho
   expect(counts(await dump(other))).toEqual(counts(twice));
   expect(errors).toEqual([]);
   await other.context().close();
+});
+
+test('a set of characters ticked in the Library travels alone: exactly those, with their pictures', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await createCharacter(page, 'Mira', 3);
+  await createCharacter(page, 'Bo', 4, 'black');
+  await createCharacter(page, 'Ada', 5, 'grey');
+  await createStory(page, 'Ada and Mira', [['Ada', 'Mira']]);
+  await page.goto('/#/library');
+  await expect(page.getByTestId('count-character')).toHaveText('3');
+  await expect(page.getByTestId('library-selection')).toHaveCount(0);
+  // Ticked from the keyboard: focus each box and press Space.
+  for (const name of ['Mira', 'Ada']) {
+    const box = page.getByRole('checkbox', { name: `Select ${name} for a bundle` });
+    await box.focus();
+    await page.keyboard.press('Space');
+    await expect(box).toBeChecked();
+  }
+  const selection = page.getByTestId('library-selection');
+  await expect(selection.getByRole('heading')).toHaveText('2 selected characters');
+  const download = page.waitForEvent('download');
+  await selection.getByTestId('export-run').click();
+  const file = await download;
+  await expect(selection.getByTestId('export-status')).toContainText(
+    'Exported 0 stories, 2 characters, 0 panels and 2 pictures',
+  );
+  const bundle = await readFile((await file.path())!);
+  const source = await dump(page);
+  const shaOf = (d: Dump, name: string) => {
+    const c = d.characters.find((x) => x.name === name)!;
+    return (c.templates as { imageId: string }[]).map((t) => d.imageSha[t.imageId]);
+  };
+
+  const other = await freshPage(browser, baseURL!);
+  other.on('pageerror', (e) => errors.push(e.message));
+  await importFile(other, file.suggestedFilename(), bundle);
+  await expect(other.getByTestId('import-preview')).toContainText('2 characters');
+  await other.getByTestId('import-commit').click();
+  await expect(other.getByTestId('import-status')).toContainText('Imported 0 stories, 2 characters');
+  const arrived = await dump(other);
+  expect(arrived.characters.map((c) => c.name).sort()).toEqual(['Ada', 'Mira']);
+  expect(counts(arrived)).toEqual([2, 0, 0, 0, 2]);
+  for (const name of ['Ada', 'Mira']) {
+    expect(shaOf(arrived, name)).toEqual(shaOf(source, name));
+    expect(shaOf(arrived, name).every((s) => typeof s === 'string' && s.length === 64)).toBe(true);
+  }
+  const ids = (d: Dump) => d.characters.map((c) => c.id).sort();
+  expect(ids(arrived)).toEqual(
+    source.characters
+      .filter((c) => c.name !== 'Bo')
+      .map((c) => c.id)
+      .sort(),
+  );
+  // Clearing the selection takes the bundle section away.
+  await page.getByTestId('selection-clear').click();
+  await expect(page.getByTestId('library-selection')).toHaveCount(0);
+  expect(errors).toEqual([]);
+  await other.context().close();
+});
+
+/** The files in the origin's private file system (where exports are spooled before a download). */
+function privateFiles(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    const walk = async (dir: FileSystemDirectoryHandle, prefix: string): Promise<void> => {
+      for await (const [name, handle] of (
+        dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+      ).entries()) {
+        if (handle.kind === 'directory') await walk(handle as FileSystemDirectoryHandle, `${prefix}${name}/`);
+        else out.push(`${prefix}${name}`);
+      }
+    };
+    await walk(await navigator.storage.getDirectory(), '');
+    return out.sort();
+  });
+}
+
+test.describe('cancel', () => {
+  // Every picture an export or import handles waits this long: the tiny bundles are too quick to cancel.
+  const SLOW: Hooks = { ...HOOKS, shareStepDelayMs: 400 };
+  test.use({ hooks: SLOW });
+
+  test('a cancelled export stops, saves nothing and leaves the export usable; a cancelled import writes nothing', async ({
+    page,
+    browser,
+    baseURL,
+  }) => {
+    test.setTimeout(180_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await createCharacter(page, 'Mira', 3);
+    await createCharacter(page, 'Bo', 4, 'black');
+    await createCharacter(page, 'Ada', 5, 'grey');
+    await page.goto('/#/library');
+    await page.getByTestId('library-share').locator('summary').click();
+    const exporter = page.getByTestId('export-characters');
+    let downloads = 0;
+    page.on('download', () => downloads++);
+
+    // 1. Cancel while the zip is being written (the temporary file exists by then).
+    await exporter.getByTestId('export-run').click();
+    await expect(exporter.getByText(/Exporting: writing pictures/)).toBeVisible({ timeout: 30_000 });
+    // Chromium writes through a `.crswap` file next to the target until the stream is closed.
+    expect(await privateFiles(page)).toContain('exports/characters.storyloom');
+    await exporter.getByTestId('export-cancel').click();
+    await expect(exporter.getByTestId('export-error')).toHaveText(/Export cancelled; nothing was saved\./, {
+      timeout: 30_000,
+    });
+    await expect(exporter.getByTestId('export-cancel')).toHaveCount(0);
+    expect(await privateFiles(page)).toEqual([]);
+    // 2. Cancel while the pictures are read and hashed (before any file).
+    await exporter.getByTestId('export-run').click();
+    await expect(exporter.getByText(/Exporting: checking pictures/)).toBeVisible({ timeout: 30_000 });
+    await exporter.getByTestId('export-cancel').click();
+    await expect(exporter.getByTestId('export-error')).toHaveText(/Export cancelled; nothing was saved\./, {
+      timeout: 30_000,
+    });
+    expect(await privateFiles(page)).toEqual([]);
+    expect(downloads).toBe(0);
+    // 3. Usable again: the same export, left alone, ends in a download.
+    const download = page.waitForEvent('download', { timeout: 60_000 });
+    await expect(exporter.getByTestId('export-run')).toBeEnabled();
+    await exporter.getByTestId('export-run').click();
+    const file = await download;
+    await expect(exporter.getByTestId('export-status')).toContainText('Exported 0 stories, 3 characters');
+    const bundle = await readFile((await file.path())!);
+    expect(downloads).toBe(1);
+
+    // 4. Import it into a fresh profile, cancel while the pictures are checked: nothing is written.
+    const other = await freshPage(browser, baseURL!, SLOW);
+    other.on('pageerror', (e) => errors.push(e.message));
+    await createCharacter(other, 'Zoe', 9, 'blue'); // something there already, that must stay as it is
+    const before = await dump(other);
+    expect(counts(before)).toEqual([1, 0, 0, 0, 1]);
+    await importFile(other, file.suggestedFilename(), bundle);
+    await expect(other.getByTestId('import-preview')).toContainText('3 characters');
+    await other.getByTestId('import-commit').click();
+    // The pictures are checked one by one before the single transaction that writes everything: a cancel
+    // now is a cancel before the commit.
+    await expect(other.getByText(/Importing: checking pictures/)).toBeVisible({ timeout: 30_000 });
+    await other.getByTestId('import-cancel').click();
+    await expect(other.getByTestId('import-error')).toHaveText(/Import cancelled; nothing was imported\./, {
+      timeout: 30_000,
+    });
+    const after = await dump(other);
+    expect(counts(after)).toEqual(counts(before));
+    expect(normalised(after)).toEqual(normalised(before));
+    // The preview stays: the artist can still import, and then everything arrives.
+    await expect(other.getByTestId('import-commit')).toBeEnabled();
+    await other.getByTestId('import-commit').click();
+    await expect(other.getByTestId('import-status')).toContainText('Imported 0 stories, 3 characters', {
+      timeout: 30_000,
+    });
+    expect(counts(await dump(other))).toEqual([4, 0, 0, 0, 4]);
+    expect(errors).toEqual([]);
+    await other.context().close();
+  });
 });

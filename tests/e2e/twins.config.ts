@@ -5,8 +5,9 @@
  */
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs } from '../../playwright.config';
+import { chromiumPath } from './chromium';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const executablePath = chromiumPath();
 const port = Number(process.env.TWINS_PORT ?? 4178);
 const vite = 'npx vite --config tests/e2e/twins-page/vite.config.ts';
 

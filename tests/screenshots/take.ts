@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs } from '../../playwright.config';
-import { BASE_URL, CHROMIUM_PATH } from '../bench/config';
+import { BASE_URL, chromiumPath } from '../bench/config';
 import { onCleanup, runMain } from '../bench/lifecycle';
 import { serveApp } from '../bench/server';
 import { addHooks, TINY } from '../e2e/helpers/hooks';
@@ -64,7 +64,7 @@ async function generate(page: Page, seed: number): Promise<void> {
 runMain('screenshots', async () => {
   await serveApp();
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: chromiumPath(),
     args: chromiumArgs,
     headless: true,
   });

@@ -278,3 +278,66 @@ describe('the default pack (its replica) on each kind of machine', () => {
     120_000,
   );
 });
+
+describe('installing offline', () => {
+  const offlineDownloader = (pack: Pack, fetcher: typeof fetch, online: () => boolean) => {
+    const storage = new MemoryStorage();
+    const plan = planPack(pack, F16);
+    return new PackDownloader(pack, packFiles(pack, plan), {
+      storage,
+      fetch: fetcher,
+      online,
+      concurrency: 1,
+      estimate: async () => ({ usage: 0, quota: 1e12 }),
+    });
+  };
+
+  test('started offline: no file is tried, the run says offline once, and it completes once online', async () => {
+    const { pack, served } = makePack(true);
+    let online = false;
+    let fetches = 0;
+    const serve = hub(served);
+    const downloader = offlineDownloader(
+      pack,
+      ((...a: Parameters<typeof fetch>) => (fetches++, serve(...a))) as typeof fetch,
+      () => online,
+    );
+    const stopped = await downloader.start();
+    expect(stopped.offline).toBe(true);
+    expect(fetches).toBe(0);
+    expect(stopped.faults).toEqual([]);
+    expect(stopped.status.kind).toBe('not-downloaded');
+    online = true;
+    const done = await downloader.start();
+    expect(done.offline).toBe(false);
+    expect(done.status).toEqual({ kind: 'verified', missing: [] });
+    expect(fetches).toBe(3);
+  });
+
+  test('the network goes during the run: the queued files are not tried, one fault is kept', async () => {
+    const { pack, served } = makePack(true);
+    let online = true;
+    let fetches = 0;
+    const serve = hub(served);
+    const downloader = offlineDownloader(
+      pack,
+      (async (...a: Parameters<typeof fetch>) => {
+        fetches++;
+        if (fetches === 2) {
+          online = false;
+          throw new TypeError('Failed to fetch');
+        }
+        return serve(...a);
+      }) as typeof fetch,
+      () => online,
+    );
+    const stopped = await downloader.start();
+    expect(stopped.offline).toBe(true);
+    expect(fetches).toBe(2);
+    expect(stopped.faults).toHaveLength(1);
+    expect(stopped.files.filter((f) => f.state.kind === 'verified')).toHaveLength(1);
+    expect(stopped.files.filter((f) => f.state.kind === 'interrupted')).toHaveLength(1);
+    online = true;
+    expect((await downloader.start()).status).toEqual({ kind: 'verified', missing: [] });
+  });
+});

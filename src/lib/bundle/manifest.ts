@@ -5,7 +5,7 @@
  * ones are migrated on import like stored ones); inside a bundle every image reference holds the
  * image's SHA-256 instead of a database id, so a bundle never points outside itself.
  */
-import { z } from 'zod';
+import { z } from '../domain/zod';
 
 export const BUNDLE_MIMETYPE = 'application/vnd.storyloom.bundle+zip';
 export const BUNDLE_EXTENSION = '.storyloom';

@@ -242,7 +242,9 @@ export function planImport(
   const characters: Character[] = [];
   for (const c of records.characters) {
     if (!clashing.has(c.id) || resolution === 'replace') {
-      characters.push(c);
+      // A copy: the plan rewrites template image ids below, and the opened bundle's records must stay
+      // as they were (a cancelled import is committed again from them).
+      characters.push({ ...c });
     } else if (resolution === 'copy') {
       const id = makeId();
       characterId.set(c.id, id);

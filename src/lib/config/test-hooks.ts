@@ -4,7 +4,7 @@
  * (Playwright's addInitScript); `main.ts` reads it once, here, and nothing else ever looks. An artist's
  * studio never has it, and a query string changes nothing.
  */
-import { z } from 'zod';
+import { z } from '../domain/zod';
 
 const Device = z.enum(['webgpu', 'wasm']);
 
@@ -33,6 +33,12 @@ export const TestHooks = z
     judgeOff: z.boolean().default(false),
     /** Wait this long after every denoising step (the twins are too fast to cancel mid-run otherwise). */
     engineStepDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Wait this long after every picture a bundle export or import handles (to cancel one mid-way). */
+    shareStepDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Wait this long before each planned panel (the planner twin is too fast to cancel mid-plan otherwise). */
+    plannerPanelDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Let the bench call the planner directly (constrained and unconstrained) through the test controls. */
+    benchPlanner: z.boolean().default(false),
   })
   .strict();
 export type TestHooks = z.infer<typeof TestHooks>;

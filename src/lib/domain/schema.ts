@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 import { StoryLoomError } from './errors';
 import { PANEL_STATUSES } from './panel-status';
 import {

@@ -59,6 +59,11 @@ export interface PackSnapshot {
   running: boolean;
   notes: TransferNote[];
   faults: { label: string | null; message: string; resumable: boolean }[];
+  /**
+   * The run stopped because the browser is offline (not started, or the connection went with the
+   * network): the other files were not tried, and a Resume once back online continues.
+   */
+  offline: boolean;
 }
 
 /** Makes a verified file ready (widens it); `onProgress` reports bytes of the source read. */
@@ -75,6 +80,8 @@ export interface DownloaderDeps {
   concurrency?: number;
   now?: () => number;
   estimate?: () => Promise<{ usage?: number; quota?: number }>;
+  /** Is the browser online (navigator.onLine)? Offline, no file is tried. */
+  online?: () => boolean;
 }
 
 interface Slot {
@@ -111,6 +118,8 @@ export class PackDownloader {
   #running: Promise<PackSnapshot> | null = null;
   #notes = new Map<string, TransferNote>();
   #faults: PackSnapshot['faults'] = [];
+  #offline = false;
+  readonly #online: () => boolean;
   #lastPackEmit = 0;
 
   constructor(pack: Pack, files: PackFile[], deps: DownloaderDeps) {
@@ -120,6 +129,7 @@ export class PackDownloader {
     this.#concurrency = Math.max(1, deps.concurrency ?? 3);
     this.#now = deps.now ?? (() => performance.now());
     this.#prepare = deps.prepare ?? null;
+    this.#online = deps.online ?? (() => globalThis.navigator?.onLine ?? true);
     this.#estimate =
       deps.estimate ?? (async () => (navigator.storage?.estimate ? navigator.storage.estimate() : {}));
     for (const file of files)
@@ -205,6 +215,9 @@ export class PackDownloader {
   async #run(): Promise<PackSnapshot> {
     await this.scan();
     this.#faults = [];
+    // Offline, every file would fail alike: try none, and say so once (the caller resumes when online).
+    this.#offline = !this.#online();
+    if (this.#offline) return this.snapshot();
     const todo = [...this.#slots.values()].filter(
       (s) => s.state.kind !== 'verified' && s.state.kind !== 'unavailable',
     );
@@ -222,7 +235,11 @@ export class PackDownloader {
     this.#emit({ status: 'initiate', packId: this.pack.id, file: null, total: this.#packTotal() });
     const queue = [...todo];
     const worker = async () => {
-      for (let slot = queue.shift(); slot && !controller.signal.aborted; slot = queue.shift())
+      for (
+        let slot = queue.shift();
+        slot && !controller.signal.aborted && !this.#offline;
+        slot = queue.shift()
+      )
         await this.#downloadOne(slot, controller.signal);
     };
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, queue.length) }, worker));
@@ -403,6 +420,8 @@ export class PackDownloader {
       return;
     }
     this.#faults.push({ label: file.label, message: fault.message, resumable: fault.resumable });
+    // The network went away: the files still queued are not tried (they would fail the same way).
+    if (fault.fault === 'network' && !this.#online()) this.#offline = true;
     if (fault.resumable) {
       this.#apply(slot, { type: 'network-error', message: fault.message });
       slot.state = { kind: 'interrupted', bytes: kept, message: fault.message };
@@ -511,6 +530,7 @@ export class PackDownloader {
       running: this.#running !== null,
       notes: [...this.#notes.values()],
       faults: [...this.#faults],
+      offline: this.#offline,
     };
   }
 
@@ -519,6 +539,7 @@ export class PackDownloader {
     for (const slot of this.#slots.values()) slot.state = { kind: 'missing' };
     this.#notes.clear();
     this.#faults = [];
+    this.#offline = false;
     this.#changed();
   }
 }

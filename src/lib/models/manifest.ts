@@ -8,7 +8,7 @@
  * (`https://huggingface.co/{repo}/resolve/{revision}/{path}`) and another the
  * served copy (`/{localRoot}/{component.id}/{path}`).
  */
-import { z } from 'zod';
+import { z } from '../domain/zod';
 import { StoryLoomError } from '../domain/errors.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;

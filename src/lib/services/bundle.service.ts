@@ -78,8 +78,65 @@ export interface ImportResult {
   images: number;
 }
 
+/** Waits `ms` (none when 0), or rejects with the signal's reason as soon as it is aborted. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!(ms > 0)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    };
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/**
+ * A picture from a bundle, trusted only once its real type (sniffed from its bytes), its declared
+ * pixel count and its decoded size agree with the manifest. Only PNG, JPEG and WebP are accepted.
+ */
+export async function checkBundleImage(
+  bytes: Uint8Array,
+  image: BundleImage,
+  bundleName: string,
+  decode: ((blob: Blob) => Promise<{ width: number; height: number }>) | null,
+): Promise<Blob> {
+  const where = `“${bundleName}”`;
+  const sniffed = sniffMime(bytes);
+  if (sniffed !== image.mime)
+    throw new StoryLoomError(
+      'unsupported-file',
+      `StoryLoom cannot import ${where}: the picture ${image.sha256.slice(0, 12)}… is not the ${image.mime} its manifest says; only PNG, JPEG and WebP pictures are accepted.`,
+    );
+  if (image.width * image.height > MAX_BUNDLE_IMAGE_PIXELS)
+    throw new StoryLoomError(
+      'unsupported-file',
+      `StoryLoom cannot import ${where}: a picture is ${image.width} × ${image.height} pixels; at most ${(MAX_BUNDLE_IMAGE_PIXELS / 1e6).toFixed(0)} megapixels are accepted.`,
+    );
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: image.mime });
+  if (decode) {
+    const size = await decode(blob).catch(() => null);
+    if (!size || size.width !== image.width || size.height !== image.height)
+      throw new StoryLoomError(
+        'unsupported-file',
+        `StoryLoom cannot import ${where}: the picture ${image.sha256.slice(0, 12)}… ${size ? `is ${size.width} × ${size.height} pixels, not the ${image.width} × ${image.height} its manifest says` : 'does not decode'}.`,
+      );
+  }
+  return blob;
+}
+
 class BundleService {
   #open = new Map<string, OpenedBundle>();
+  /** The test hook's pause after every picture (0 in an artist's studio). */
+  #stepDelayMs = 0;
+
+  configure(options: { stepDelayMs: number }): void {
+    this.#stepDelayMs = options.stepDelayMs;
+  }
 
   // ---------------------------------------------------------------- export
 
@@ -126,6 +183,7 @@ class BundleService {
         blob: image.blob,
       });
       onProgress({ done: n, total: imageIds.size, what: 'checking pictures' });
+      await pause(this.#stepDelayMs, signal);
     }
     const title =
       request.scope === 'story'
@@ -144,6 +202,7 @@ class BundleService {
         async (chunk) => {
           bytes += chunk.length;
           await writable.write(chunk as Uint8Array<ArrayBuffer>);
+          await pause(this.#stepDelayMs, signal);
         },
         {
           bundleId: newId(),
@@ -259,6 +318,7 @@ class BundleService {
         const blob = await this.#checkedImage(bundle, image);
         images.push(importedImage(id, image, blob, now));
         onProgress({ done: ++done, total: plan.imageIds.size, what: 'checking pictures' });
+        await pause(this.#stepDelayMs, signal);
       }
       signal?.throwIfAborted();
       await store.writeImport(db, {
@@ -289,29 +349,7 @@ class BundleService {
   /** A picture from the bundle, trusted only once its bytes, its type and its decoded size agree with the manifest. */
   async #checkedImage(bundle: OpenedBundle, image: BundleImage): Promise<Blob> {
     const bytes = await readBundleImage(bundle, image);
-    const where = `“${bundle.name}”`;
-    const sniffed = sniffMime(bytes);
-    if (sniffed !== image.mime)
-      throw new StoryLoomError(
-        'unsupported-file',
-        `StoryLoom cannot import ${where}: the picture ${image.sha256.slice(0, 12)}… is not the ${image.mime} its manifest says; only PNG, JPEG and WebP pictures are accepted.`,
-      );
-    if (image.width * image.height > MAX_BUNDLE_IMAGE_PIXELS)
-      throw new StoryLoomError(
-        'unsupported-file',
-        `StoryLoom cannot import ${where}: a picture is ${image.width} × ${image.height} pixels; at most ${(MAX_BUNDLE_IMAGE_PIXELS / 1e6).toFixed(0)} megapixels are accepted.`,
-      );
-    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: image.mime });
-    const decode = browserDecoder();
-    if (decode) {
-      const size = await decode(blob).catch(() => null);
-      if (!size || size.width !== image.width || size.height !== image.height)
-        throw new StoryLoomError(
-          'unsupported-file',
-          `StoryLoom cannot import ${where}: the picture ${image.sha256.slice(0, 12)}… ${size ? `is ${size.width} × ${size.height} pixels, not the ${image.width} × ${image.height} its manifest says` : 'does not decode'}.`,
-        );
-    }
-    return blob;
+    return checkBundleImage(bytes, image, bundle.name, browserDecoder());
   }
 }
 

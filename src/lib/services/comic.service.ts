@@ -69,17 +69,40 @@ function loadPdfFonts(): Promise<PdfFontFace[]> {
 
 const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
 
-/** A PNG per page at `dpi`, named `001.png`… in reading order. */
-export async function comicPagePngs(
+/** How far a comic export is: pages rendered of all. */
+export interface ComicProgress {
+  done: number;
+  total: number;
+  what: string;
+}
+
+export interface ComicExportOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: ComicProgress) => void;
+}
+
+/**
+ * A PNG per page at `dpi`, named like the CBZ's pages (`001.png`…) in reading order, rendered one
+ * at a time as the consumer (the zip writer) takes them: one page's picture is held at once.
+ */
+export async function* comicPagePngs(
   pages: ComicPageSource[],
   dpi: number,
-  signal?: AbortSignal,
-): Promise<ComicFile[]> {
+  options: ComicExportOptions = {},
+): AsyncGenerator<ComicFile> {
   const names = pageFileNames(pages.length, 'png');
-  const files: ComicFile[] = [];
-  for (const [i, { page, pictures }] of pages.entries())
-    files.push({ name: names[i]!, blob: await renderPagePng(page, pictures, dpi, signal) });
-  return files;
+  for (const [i, { page, pictures }] of pages.entries()) {
+    options.signal?.throwIfAborted();
+    const size = renderSize(page, dpi);
+    if (!size.ok) throw new StoryLoomError('invalid-input', `Page ${i + 1}: ${size.message}`);
+    yield { name: names[i]!, blob: await renderPagePng(page, pictures, dpi, options.signal) };
+    options.onProgress?.({ done: i + 1, total: pages.length, what: 'pages' });
+  }
+}
+
+/** Every page as a PNG (see comicPagePngs), in one zip. */
+export function comicPagesZip(pages: ComicPageSource[], dpi: number, options: ComicExportOptions = {}) {
+  return zipFiles(comicPagePngs(pages, dpi, options), options.signal);
 }
 
 /**
@@ -89,7 +112,7 @@ export async function comicPagePngs(
 export async function comicCbzFiles(
   story: ComicStoryInfo,
   pages: ComicPageSource[],
-  options: { dpi: number; format?: 'png' | 'jpeg'; quality?: number; signal?: AbortSignal },
+  options: { dpi: number; format?: 'png' | 'jpeg'; quality?: number } & ComicExportOptions,
 ): Promise<ComicFile[]> {
   const format = options.format ?? 'png';
   const ext: PageImageExtension = format === 'jpeg' ? 'jpg' : 'png';
@@ -105,6 +128,7 @@ export async function comicCbzFiles(
     });
     files.push({ name: pageFileName(i, pages.length, ext), blob });
     infoPages.push({ width: size.width, height: size.height, imageSize: blob.size });
+    options.onProgress?.({ done: i + 1, total: pages.length, what: 'pages' });
   }
   const xml = comicInfoXml({
     title: story.title,
@@ -126,21 +150,25 @@ export async function comicCbzFiles(
 export async function comicPdf(
   story: ComicStoryInfo,
   pages: ComicPageSource[],
-  options: { dpi: number; quality?: number; signal?: AbortSignal },
+  options: { dpi: number; quality?: number } & ComicExportOptions,
 ): Promise<{ blob: Blob; rasterLetteredPages: number[] }> {
   const fonts = await loadPdfFonts();
+  let done = 0;
   const { bytes, rasterLetteredPages } = await buildPdf(
     pages.map(({ page, pictures }) => ({
       page,
-      image: async ({ lettering }) =>
-        bytesOf(
+      image: async ({ lettering }) => {
+        const jpeg = await bytesOf(
           await renderPageImage(page, pictures, options.dpi, {
             format: 'jpeg',
             quality: options.quality ?? 0.9,
             lettering,
             signal: options.signal,
           }),
-        ),
+        );
+        options.onProgress?.({ done: ++done, total: pages.length, what: 'pages' });
+        return jpeg;
+      },
     })),
     {
       fonts,
@@ -165,14 +193,13 @@ export async function webtoonStrip(
     format?: 'png' | 'jpeg';
     quality?: number;
     maxPixels?: number;
-    signal?: AbortSignal;
-  },
+  } & ComicExportOptions,
 ): Promise<ComicFile[]> {
   const format = options.format ?? 'jpeg';
   const slices = webtoonSlices(strip.page, options.dpi, options.maxPixels);
   const ext: PageImageExtension = format === 'jpeg' ? 'jpg' : 'png';
   const files: ComicFile[] = [];
-  for (const [i, region] of slices.entries())
+  for (const [i, region] of slices.entries()) {
     files.push({
       name: pageFileName(i, slices.length, ext),
       blob: await renderPageImage(strip.page, strip.pictures, options.dpi, {
@@ -182,17 +209,26 @@ export async function webtoonStrip(
         signal: options.signal,
       }),
     });
+    options.onProgress?.({ done: i + 1, total: slices.length, what: 'slices' });
+  }
   return files;
 }
 
 /**
- * Files into one zip Blob, flat and in order, pictures stored (they are compressed already). The
- * chunks are kept as Blob parts, which the browser may keep on disk for large archives.
+ * Files into one zip Blob, flat and in order, pictures stored (they are compressed already). Each
+ * file is added as it comes (an async source is consumed one file at a time), and the chunks are
+ * kept as Blob parts, which the browser may keep on disk for large archives.
  */
-export async function zipFiles(files: ComicFile[]): Promise<Blob> {
+export async function zipFiles(
+  files: Iterable<ComicFile> | AsyncIterable<ComicFile>,
+  signal?: AbortSignal,
+): Promise<Blob> {
   const parts: Blob[] = [];
   const zip = createZipWriter(async (chunk) => void parts.push(new Blob([chunk as Uint8Array<ArrayBuffer>])));
-  for (const f of files) await zip.add(f.name, f.blob, { compress: f.name.endsWith('.xml') });
+  for await (const f of files) {
+    signal?.throwIfAborted();
+    await zip.add(f.name, f.blob, { compress: f.name.endsWith('.xml') });
+  }
   await zip.close();
   return new Blob(parts, { type: 'application/zip' });
 }
@@ -201,8 +237,8 @@ export async function zipFiles(files: ComicFile[]): Promise<Blob> {
 export async function comicCbz(
   story: ComicStoryInfo,
   pages: ComicPageSource[],
-  options: { dpi: number; format?: 'png' | 'jpeg'; quality?: number; signal?: AbortSignal },
+  options: { dpi: number; format?: 'png' | 'jpeg'; quality?: number } & ComicExportOptions,
 ): Promise<Blob> {
-  const zipped = await zipFiles(await comicCbzFiles(story, pages, options));
+  const zipped = await zipFiles(await comicCbzFiles(story, pages, options), options.signal);
   return new Blob([zipped], { type: 'application/vnd.comicbook+zip' });
 }

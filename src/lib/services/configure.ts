@@ -3,16 +3,22 @@
  * The models service holds it; the engine, gate and judge services read it from there.
  */
 import type { StudioConfig } from '../config';
+import { bundleService } from './bundle.service';
 import { engineService } from './engine.service';
 import { modelsService } from './models.service';
+import { plannerService, type PlanRequestInput } from './planner.service';
 
 export const TEST_CONTROLS_GLOBAL = '__STORYLOOM_TEST_CONTROLS__';
 
 export function configureServices(config: StudioConfig): void {
   modelsService.configure(config);
-  // Only with the test hook: what an e2e may do to the real engine that an artist never can.
-  if (config.hooks.testDeviceLoss)
-    (globalThis as Record<string, unknown>)[TEST_CONTROLS_GLOBAL] = {
-      loseDevice: () => engineService.loseDevice(),
-    };
+  bundleService.configure({ stepDelayMs: config.hooks.shareStepDelayMs ?? 0 });
+  // Only with the test hooks: what an e2e or the bench may do that an artist never can.
+  const controls: Record<string, unknown> = {};
+  if (config.hooks.testDeviceLoss) controls.loseDevice = () => engineService.loseDevice();
+  // The bench times the planner worker on its own, constrained and not (the baseline).
+  if (config.hooks.benchPlanner)
+    controls.plan = (request: PlanRequestInput, options: { constrained: boolean; maxNewTokens?: number }) =>
+      plannerService.plan(request, options);
+  if (Object.keys(controls).length) (globalThis as Record<string, unknown>)[TEST_CONTROLS_GLOBAL] = controls;
 }

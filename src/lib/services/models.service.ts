@@ -298,6 +298,16 @@ class ModelsService {
     (await this.#downloader(packId)).pause();
   }
 
+  /** Call `listener` once, when the browser is back online (an install stopped offline resumes then). */
+  whenOnline(listener: () => void): () => void {
+    const once = () => {
+      globalThis.removeEventListener('online', once);
+      listener();
+    };
+    globalThis.addEventListener('online', once);
+    return () => globalThis.removeEventListener('online', once);
+  }
+
   async remove(packId: string): Promise<void> {
     const downloader = await this.#downloader(packId);
     if (downloader.running) {

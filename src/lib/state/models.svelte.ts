@@ -46,6 +46,8 @@ class ModelsState {
   #error = $state<string | null>(null);
   #activePackId = $state<string | null>(null);
   #unsubscribe: (() => void)[] = [];
+  /** Installs that stopped offline, waiting for the network: packId → stop waiting. */
+  #waiting = new Map<string, () => void>();
 
   get caps(): Capabilities | null {
     return this.#caps;
@@ -125,9 +127,26 @@ class ModelsState {
 
   /** Install (download, verify, widen where needed); the first installed pack becomes the active one. */
   async download(packId: string): Promise<void> {
+    this.#stopWaiting(packId);
     this.#say(packId, null);
     try {
       const snapshot = await modelsService.install(packId);
+      if (snapshot.offline) {
+        // One sentence for the whole pack, however many files wait; no Resume needed.
+        this.#say(
+          packId,
+          `You are offline: the download of ${this.#row(packId)?.summary.title ?? 'this pack'} continues by itself when the connection returns, and what has arrived is kept.`,
+        );
+        this.#stopWaiting(packId);
+        this.#waiting.set(
+          packId,
+          modelsService.whenOnline(() => {
+            this.#waiting.delete(packId);
+            void this.download(packId);
+          }),
+        );
+        return;
+      }
       this.#activePackId = await modelsService.activePackId();
       void studio.checkPack();
       const status = snapshot.status;
@@ -164,12 +183,19 @@ class ModelsState {
     }
   }
 
+  #stopWaiting(packId: string) {
+    this.#waiting.get(packId)?.();
+    this.#waiting.delete(packId);
+  }
+
   async pause(packId: string): Promise<void> {
+    this.#stopWaiting(packId);
     await modelsService.pause(packId);
     this.#say(packId, 'Paused. The bytes received so far are kept; press Resume to continue.');
   }
 
   async remove(packId: string): Promise<void> {
+    this.#stopWaiting(packId);
     try {
       await modelsService.remove(packId);
       const row = this.#row(packId);
@@ -253,6 +279,8 @@ class ModelsState {
   reset(): void {
     this.#unsubscribe.forEach((u) => u());
     this.#unsubscribe = [];
+    this.#waiting.forEach((stop) => stop());
+    this.#waiting.clear();
     this.#rows = [];
     this.#caps = null;
     this.#activePackId = null;

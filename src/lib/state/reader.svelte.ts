@@ -3,7 +3,14 @@ import type { ReaderSource } from '../services/reader.service';
 import { canvasMeasurer, loadLetteringFonts } from '../services/lettering.service';
 import { renderPagePng } from '../services/render.service';
 import type { PagePicture } from '../services/render.service';
-import { comicCbz, comicPdf, webtoonStrip, zipFiles } from '../services/comic.service';
+import {
+  comicCbz,
+  comicPagesZip,
+  comicPdf,
+  webtoonStrip,
+  zipFiles,
+  type ComicProgress,
+} from '../services/comic.service';
 import type { ComicPageSource } from '../services/comic.service';
 import { userMessage } from '../domain';
 import type { BalloonKind, Panel, PageSettings, Story } from '../domain';
@@ -349,13 +356,15 @@ class ReaderState {
 
   /**
    * The whole story as a comic file: a CBZ (ComicInfo.xml and the pages), a PDF (pictures as JPEG,
-   * lettering as vectors where the bundled fonts cover it), or — for a webtoon — the strip as JPEG
-   * slices of at most 16 megapixels in a zip. Returns the file and its name.
+   * lettering as vectors where the bundled fonts cover it), every page as a PNG in a zip (named like
+   * the CBZ's pages), or — for a webtoon — the strip as JPEG slices of at most 16 megapixels in a zip.
+   * Returns the file and its name; progress per page, cancel through `signal`.
    */
   async exportComic(
-    kind: 'cbz' | 'pdf' | 'strip',
+    kind: 'cbz' | 'pdf' | 'pngs' | 'strip',
     dpi: number,
     signal?: AbortSignal,
+    onProgress?: (p: ComicProgress) => void,
   ): Promise<{ blob: Blob; name: string; note: string }> {
     const story = this.story;
     if (!story) throw new Error('No story is open.');
@@ -371,21 +380,29 @@ class ReaderState {
     };
     const base = (story.title || 'story').replace(/[^\w-]+/g, '-');
     if (kind === 'cbz') {
-      const blob = await comicCbz(info, pages, { dpi, signal });
+      const blob = await comicCbz(info, pages, { dpi, signal, onProgress });
       return { blob, name: `${base}.cbz`, note: `${pages.length} pages as a CBZ at ${dpi} dpi.` };
     }
     if (kind === 'pdf') {
-      const { blob, rasterLetteredPages } = await comicPdf(info, pages, { dpi, signal });
+      const { blob, rasterLetteredPages } = await comicPdf(info, pages, { dpi, signal, onProgress });
       const raster = rasterLetteredPages.length
         ? ` The lettering of page ${rasterLetteredPages.map((i) => i + 1).join(', ')} uses letters the bundled fonts do not have, so it is part of the picture there.`
         : ' All lettering is vector text.';
       return { blob, name: `${base}.pdf`, note: `${pages.length} pages as a PDF at ${dpi} dpi.${raster}` };
     }
+    if (kind === 'pngs') {
+      const blob = await comicPagesZip(pages, dpi, { signal, onProgress });
+      return {
+        blob,
+        name: `${base}-pages.zip`,
+        note: `${pages.length} pages as PNG at ${dpi} dpi in a zip.`,
+      };
+    }
     const [strip] = pages;
     if (!strip || story.layout.direction !== 'webtoon') throw new Error('Only a webtoon story has a strip.');
-    const slices = await webtoonStrip(strip, { dpi, signal });
+    const slices = await webtoonStrip(strip, { dpi, signal, onProgress });
     return {
-      blob: await zipFiles(slices),
+      blob: await zipFiles(slices, signal),
       name: `${base}-webtoon.zip`,
       note: `The strip as ${slices.length} JPEG slices at ${dpi} dpi.`,
     };

@@ -3,7 +3,7 @@ import { datasetService } from '../services/dataset.service';
 import type { DatasetExportResult } from '../services/dataset.service';
 import type { DatasetFormat } from '../bundle/dataset/export';
 import type { ExportRequest, ImportPreview, ImportResult } from '../services/bundle.service';
-import { userMessage } from '../domain';
+import { isStoryLoomError, userMessage } from '../domain';
 import type { BundleScope } from '../bundle/manifest';
 import type { Resolution } from '../bundle/records';
 import { library } from './library.svelte';
@@ -13,6 +13,12 @@ export interface ShareProgress {
   total: number;
   what: string;
 }
+
+/** A full disk's sentence already says that nothing saved was changed and what to do: no second one. */
+const importFailed = (e: unknown) =>
+  isStoryLoomError(e) && e.code === 'quota-exceeded'
+    ? userMessage(e)
+    : `${userMessage(e)} Nothing was imported.`;
 
 /**
  * Sharing: exporting a story, characters or the library as a bundle (with progress and cancel), and
@@ -103,7 +109,7 @@ class ShareState {
     try {
       this.#preview = await bundleService.previewImport(file);
     } catch (e) {
-      this.#error = `${userMessage(e)} Nothing was imported.`;
+      this.#error = importFailed(e);
     } finally {
       this.#end();
     }
@@ -127,9 +133,7 @@ class ShareState {
         `${count(r.panels, 'panel', 'panels')}, ${count(r.attempts, 'attempt', 'attempts')} and ${count(r.images, 'picture', 'pictures')}.`;
       void library.load();
     } catch (e) {
-      this.#error = cancelled(e)
-        ? 'Import cancelled; nothing was imported.'
-        : `${userMessage(e)} Nothing was imported.`;
+      this.#error = cancelled(e) ? 'Import cancelled; nothing was imported.' : importFailed(e);
       if (!cancelled(e)) this.#preview = null;
     } finally {
       this.#end();

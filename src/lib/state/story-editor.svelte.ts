@@ -322,6 +322,54 @@ class StoryEditor {
     this.#selectedId = panel.id;
   }
 
+  /**
+   * A plan starts on this story: its premise, style and reading direction come from the plan form (a
+   * title too when the story has none yet, so the panels can be saved as they arrive), and the one
+   * blank panel a new story opens with makes way for the planned ones.
+   */
+  beginPlan(settings: {
+    title: string;
+    premise: string;
+    style: string;
+    direction: Story['layout']['direction'];
+  }): void {
+    this.#structural = true;
+    if (!this.#story.title.trim()) this.#story.title = settings.title;
+    this.#story.premise = settings.premise;
+    this.#story.style = settings.style;
+    this.#story.layout.direction = settings.direction;
+    const only = this.#panels.length === 1 ? this.#panels[0] : undefined;
+    const blank =
+      only &&
+      !only.cast.length &&
+      !only.caption &&
+      !only.beat &&
+      !only.dialogue.length &&
+      only.status === 'draft';
+    if (blank) {
+      this.#panels.splice(0, 1);
+      this.#selectedId = null;
+    }
+  }
+
+  /** A planned panel onto the board: at the end, or in place of the panel it re-plans. */
+  placePlannedPanel(panel: Panel, replaces?: string): void {
+    this.#structural = true;
+    const at = replaces ? this.#panels.findIndex((p) => p.id === replaces) : -1;
+    if (at >= 0) {
+      const gone = this.#panels[at];
+      if (gone) this.#gone.set(gone.id, $state.snapshot(gone) as Panel);
+      this.#panels.splice(at, 1, panel);
+      if (this.#selectedId === replaces) this.#selectedId = panel.id;
+    } else if (this.#panels.length < MAX_PANELS) this.#panels.push(panel);
+    this.#selectedId ??= panel.id;
+  }
+
+  /** Write the story now (the planner's panels are stored as they arrive); resolves once written. */
+  async persist(): Promise<void> {
+    await this.#autosave.flush();
+  }
+
   deletePanel(panelId: string): void {
     const i = this.#panels.findIndex((p) => p.id === panelId);
     if (i < 0) return;

@@ -5,7 +5,7 @@
  * of the queue, each panel's initial plan (a resumed gate must replay from the same plan) and
  * the index its gate attempts start at.
  */
-import { z } from 'zod';
+import { z } from '../domain/zod';
 import { StoryLoomError, nextPanelState, parseOrThrow } from '../domain';
 import type { Panel } from '../domain';
 import type { GenerationPlan } from '../gate';

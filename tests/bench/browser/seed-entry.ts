@@ -31,7 +31,15 @@ import {
 import { validateStoryWithPanels } from '../../../src/lib/store/stories';
 import { inTransaction } from '../../../src/lib/store/tx';
 import type { ImageRecord } from '../../../src/lib/domain';
-import { THUMB_MIME, makeCharacter, makeStory, mulberry32, uuid } from '../data';
+import {
+  PANEL_PICTURE,
+  PANEL_PICTURE_POOL,
+  THUMB_MIME,
+  makeCharacter,
+  makeStory,
+  mulberry32,
+  uuid,
+} from '../data';
 import type { Rng } from '../data';
 import type { BenchSpec, ThumbSpec } from '../data';
 
@@ -45,6 +53,7 @@ export interface LibraryCounts {
   characters: number;
   stories: number;
   panels: number;
+  attempts: number;
   images: number;
 }
 
@@ -110,6 +119,41 @@ async function drawThumb(spec: ThumbSpec, kind: 'character' | 'story'): Promise<
   };
 }
 
+/** The shared panel pictures (see PANEL_PICTURE_POOL): grain, a horizon, a few figures; JPEG. */
+async function drawPanelPool(seed: number): Promise<Blob[]> {
+  const rng = mulberry32(seed ^ 0x5eed);
+  const { width: w, height: h, mime, quality } = PANEL_PICTURE;
+  const pool: Blob[] = [];
+  for (let k = 0; k < PANEL_PICTURE_POOL; k++) {
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('OffscreenCanvas 2D context is not available in this browser.');
+    const hue = Math.floor(rng() * 360);
+    const pixels = ctx.createImageData(w, h);
+    let noise = Math.floor(rng() * 2 ** 31);
+    for (let i = 0; i < w * h; i++) {
+      noise = (Math.imul(noise, 1_103_515_245) + 12_345) >>> 0;
+      const n = (noise >>> 24) % 24;
+      const shade = 60 + (150 * Math.floor(i / w)) / h;
+      pixels.data[i * 4] = Math.min(255, shade + n + (hue % 60));
+      pixels.data[i * 4 + 1] = Math.min(255, shade * 0.8 + n);
+      pixels.data[i * 4 + 2] = Math.min(255, 255 - shade * 0.6 + n);
+      pixels.data[i * 4 + 3] = 255;
+    }
+    ctx.putImageData(pixels, 0, 0);
+    ctx.fillStyle = `hsl(${(hue + 120) % 360} 30% 25%)`;
+    ctx.fillRect(0, h * 0.78, w, h * 0.22);
+    const figures = 1 + (k % 3);
+    for (let f = 0; f < figures; f++) {
+      const cx = ((f + 0.5) / figures) * w;
+      ctx.fillStyle = `hsl(${(hue + 200 + f * 70) % 360} 45% 40%)`;
+      ctx.fillRect(cx - w * 0.12, h * 0.45, w * 0.24, h * 0.45);
+    }
+    pool.push(await canvas.convertToBlob({ type: mime, quality }));
+  }
+  return pool;
+}
+
 // ------------------------------------------------------------------ seeding
 
 function range(start: number, end: number): number[] {
@@ -121,7 +165,8 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
   const ms = { characters: 0, stories: 0, thumbnails: 0, validation: 0, total: 0 };
   const db = await openStoryLoomDB();
   try {
-    const counts: LibraryCounts = { characters: 0, stories: 0, panels: 0, images: 0 };
+    const counts: LibraryCounts = { characters: 0, stories: 0, panels: 0, attempts: 0, images: 0 };
+    const pool = await drawPanelPool(options.seed);
 
     for (let start = 0; start < options.characters; start += options.batchSize) {
       const t = performance.now();
@@ -160,33 +205,53 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
       );
       const tv = performance.now();
       batch.forEach((r, i) => {
-        if ((start + i) % options.validateEvery === 0) validateStoryWithPanels(r.story, r.panels);
+        if ((start + i) % options.validateEvery !== 0) return;
+        validateStoryWithPanels(r.story, r.panels);
+        for (const a of r.attempts) parseOrThrow(Attempt, a, 'attempt');
       });
       ms.validation += performance.now() - tv;
       const tt = performance.now();
       const images = await Promise.all(batch.map((r) => drawThumb(r.thumb, 'story')));
       ms.thumbnails += performance.now() - tt;
+      const pictures: ImageRecord[] = batch.flatMap((r) =>
+        r.pictures.map((p) => {
+          const blob = pool[p.pool] as Blob;
+          return {
+            id: p.imageId,
+            blob,
+            mime: PANEL_PICTURE.mime,
+            width: PANEL_PICTURE.width,
+            height: PANEL_PICTURE.height,
+            bytes: blob.size,
+            createdAt: p.createdAt,
+          };
+        }),
+      );
       await inTransaction(
         db,
-        [STORE.stories, STORE.panels, STORE.images],
+        [STORE.stories, STORE.panels, STORE.attempts, STORE.images],
         'readwrite',
         'save',
         async (tx) => {
           const stories = tx.objectStore(STORE.stories);
           const panels = tx.objectStore(STORE.panels);
+          const attempts = tx.objectStore(STORE.attempts);
           const imageStore = tx.objectStore(STORE.images);
           await Promise.all([
             ...images.map((image, i) =>
               imageStore.put({ ...image, createdAt: batch[i]?.story.createdAt ?? 0 }),
             ),
+            ...pictures.map((image) => imageStore.put(image)),
             ...batch.map((r) => stories.put(toStoredStory(r.story))),
             ...batch.flatMap((r) => r.panels.map((p) => panels.put(toStoredPanel(p)))),
+            ...batch.flatMap((r) => r.attempts.map((a) => attempts.put(a))),
           ]);
         },
       );
       counts.stories += batch.length;
       counts.panels += batch.reduce((n, r) => n + r.panels.length, 0);
-      counts.images += images.length;
+      counts.attempts += batch.reduce((n, r) => n + r.attempts.length, 0);
+      counts.images += images.length + pictures.length;
       ms.stories += performance.now() - t;
       progress(`stories ${counts.stories}/${options.stories} (${counts.panels} panels)`);
     }
@@ -217,13 +282,14 @@ export async function inspect(): Promise<
         request.onsuccess = () => resolve(request.result);
         request.onerror = () => reject(request.error ?? new Error(`Could not count ${name}.`));
       });
-    const [characters, stories, panels, images] = await Promise.all(
-      [STORE.characters, STORE.stories, STORE.panels, STORE.images].map(count),
+    const [characters, stories, panels, attempts, images] = await Promise.all(
+      [STORE.characters, STORE.stories, STORE.panels, STORE.attempts, STORE.images].map(count),
     );
     return {
       characters: characters ?? 0,
       stories: stories ?? 0,
       panels: panels ?? 0,
+      attempts: attempts ?? 0,
       images: images ?? 0,
       dbName: DB.name,
       dbVersion: db.version,

@@ -213,6 +213,17 @@ describe('importing into a library that already has them', () => {
     ]);
   });
 
+  it('planning leaves the opened records as they were, so a cancelled import can be planned again', () => {
+    const { records } = library();
+    const before = structuredClone(records);
+    const none = { characters: new Map(), stories: new Map(), bundles: new Set<string>() };
+    const first = planImport(records, findConflicts(records, none, 'x'), 'copy', ids());
+    expect(records).toEqual(before);
+    const again = planImport(records, findConflicts(records, none, 'x'), 'copy', ids());
+    expect(again.characters).toEqual(first.characters);
+    expect([...again.imageIds.keys()]).toEqual([...first.imageIds.keys()]);
+  });
+
   it('a copied name stays within the limit', () => {
     expect(copyName('x'.repeat(80))).toHaveLength(80);
   });

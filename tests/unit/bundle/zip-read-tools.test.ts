@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { has } from './tools';
 import { openZip } from '../../../src/lib/bundle/zip/read';
 import { BUNDLE_LIMITS } from '../../../src/lib/bundle/zip/limits';
 import { createZipWriter } from '../../../src/lib/bundle/zip/write';
@@ -12,14 +13,6 @@ import { createZipWriter } from '../../../src/lib/bundle/zip/write';
 const enc = new TextEncoder();
 const dir = mkdtempSync(join(tmpdir(), 'storyloom-zip-tools-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const has = (tool: string) => {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const files: Record<string, Uint8Array> = {
   mimetype: enc.encode('application/vnd.storyloom+zip'),

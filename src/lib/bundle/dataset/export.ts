@@ -1,6 +1,6 @@
 /**
  * Streams a dataset out of a record source into one zip (or, past what one zip without ZIP64 can
- * hold, several self-contained parts), in bounded memory: one story's records and picture handles
+ * hold, several self-contained parts, each without ZIP64), in bounded memory: one story's records and picture handles
  * at a time; the JSONL files, which grow with every story but must each be one entry, are spooled
  * (to a private file in the browser) and added at the end of their part.
  *
@@ -60,7 +60,10 @@ export interface PartBudget {
   bytes: number;
 }
 
-/** Under the 65,535 entries and 4 GiB of a zip without ZIP64, with room for the JSONL at the end. */
+/**
+ * Under the 65,535 entries and 4 GiB of a zip without ZIP64, with room for the JSONL at the end: the
+ * writer would write ZIP64 past them, but a part every zip tool opens is worth a second file.
+ */
 export const PART_BUDGET: PartBudget = { entries: 60_000, bytes: 3.5 * 1024 ** 3 };
 
 export interface DatasetProgress {
@@ -93,6 +96,12 @@ export interface WriteDatasetOptions {
 }
 
 const enc = new TextEncoder();
+/**
+ * Pictures up to this size are read into memory once per story: the zip writer reads a Blob twice
+ * (its CRC, then its bytes) and ViStoryBench copies a panel again, so a panel read as a Blob costs
+ * four reads from the image store's files. Bigger pictures stay Blobs, read in slices.
+ */
+const INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
 /** Generous bytes per JSONL line and format (scripts repeat per row). */
 const TEXT_PER_ROW = 16 * 1024;
 
@@ -212,10 +221,16 @@ export async function writeDataset(
     for await (const records of source.stories(signal)) {
       signal?.throwIfAborted();
       const images = new Map<string, DatasetImage>();
+      // What goes into the zip for a picture: its bytes (read once) or, when large, its Blob.
+      const data = new Map<string, Uint8Array | Blob>();
       const fetch = async (id: string) => {
         if (images.has(id)) return images.get(id);
         const image = await source.image(id);
-        if (image) images.set(id, image);
+        if (image) {
+          images.set(id, image);
+          const { blob } = image;
+          data.set(id, blob.size <= INLINE_IMAGE_BYTES ? new Uint8Array(await blob.arrayBuffer()) : blob);
+        }
         return image;
       };
       // Rows need each picture's type for its name; a panel whose picture is gone is left out.
@@ -261,13 +276,13 @@ export async function writeDataset(
         const p: Part = part;
         for (const r of rows) {
           signal?.throwIfAborted();
-          await add(p, panelImagePath(r), images.get(r.imageId)!.blob, false);
+          await add(p, panelImagePath(r), data.get(r.imageId)!, false);
           summary.splits[splitOf(r.storyId)]++;
         }
         for (const [path, id] of refs) {
-          const image = images.get(id);
+          const image = data.get(id);
           if (!image || p.references.has(path)) continue;
-          await add(p, path, image.blob, false);
+          await add(p, path, image, false);
           p.references.add(path);
         }
         for (const r of rows) {
@@ -285,7 +300,7 @@ export async function writeDataset(
           );
           for (const f of [...vistory.references, ...vistory.shots]) {
             signal?.throwIfAborted();
-            await add(p, f.path, images.get(f.imageId)!.blob, false);
+            await add(p, f.path, data.get(f.imageId)!, false);
           }
         }
         summary.stories++;

@@ -9,7 +9,7 @@
  * Splits are by story (every panel of a story in the same split, so a test story is never seen in
  * training), decided by a hash of the story id: the same story always lands in the same split.
  */
-import { z } from 'zod';
+import { z } from '../../domain/zod';
 import { fnv1a, type DatasetRow } from './rows';
 
 export const SPLITS = ['train', 'test'] as const;

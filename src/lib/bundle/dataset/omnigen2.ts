@@ -18,7 +18,7 @@
  * (so as many characters as possible are shown), then each member's further templates round-robin;
  * `input_characters` names the C_ID behind each kept picture and `dropped_images` counts the rest.
  */
-import { z } from 'zod';
+import { z } from '../../domain/zod';
 import { CAMERA_ANGLES, SHOT_SIZES, findTerm } from '../../domain/vocabulary';
 import type { DatasetRow, ReferenceImage } from './rows';
 import { panelImagePath } from './imagefolder';

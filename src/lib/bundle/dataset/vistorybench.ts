@@ -25,7 +25,7 @@
  * so and `unrealistic_human` otherwise (StoryLoom draws stylised characters). Only accepted panels
  * are shots, so every shot has its picture; WebP pictures are left out (neither reader lists .webp).
  */
-import { z } from 'zod';
+import { z } from '../../domain/zod';
 import { CAMERA_ANGLES, SHOT_SIZES, findTerm } from '../../domain/vocabulary';
 import type { Character } from '../../domain/schema';
 import { pad, type DatasetRow } from './rows';

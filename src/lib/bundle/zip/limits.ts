@@ -25,13 +25,17 @@ export interface ZipLimits {
 }
 
 export const BUNDLE_LIMITS: ZipLimits = {
-  // A story of a few hundred panels holds a few thousand images with every attempt kept; 50,000
-  // leaves room for the largest story while keeping the central directory a few MiB to parse.
-  maxEntries: 50_000,
+  // The whole library at the paper's scale is one bundle: 2,000 characters × at most 16 reference
+  // images (32,000) + 75,000 panels (10,000 stories) × the default gate budget of 6 attempts with
+  // every attempt kept (450,000; accepted only: 75,000) + a cover per story that is not a panel's
+  // picture (at most 10,000) + mimetype and manifest.json = 492,002. 500,000 holds that (which needs
+  // ZIP64: more than 65,535 entries) and is a hard cap: its central directory is ~60 MB to parse,
+  // read in one slice. A library kept with larger attempt budgets is exported with accepted panels only.
+  maxEntries: 500_000,
   // The largest image a panel can have (a 4096×4096 page at 4 bytes a pixel is 64 MiB, PNG is less).
   maxEntryBytes: 64 * MiB,
-  // What a browser can reasonably write to IndexedDB in one import; also the edge of plain zip
-  // (ZIP64 starts at 4 GiB, and StoryLoom never writes it).
+  // What a browser can reasonably write to IndexedDB in one import (one transaction). ZIP64 lets an
+  // archive be larger, and the writer writes one; the importer still stops here.
   maxTotalBytes: 4 * GiB,
   // PNG, JPEG and WebP are compressed already and stored; deflated JSON reaches 10–20:1. 200:1
   // passes every honest bundle and stops a bomb (deflate reaches 1032:1) long before it hurts.

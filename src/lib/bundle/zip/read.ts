@@ -1,8 +1,9 @@
 /**
  * A strict zip reader for files that are hostile until proven otherwise (story bundles, comic
  * archives). It reads only through `blob.slice(...).arrayBuffer()`, never the whole file, and checks
- * every structural property before it hands out a byte: one end record that ends the file, no ZIP64,
- * one disk, a central directory that parses exactly, local headers that agree with it, entries that
+ * every structural property before it hands out a byte: one end record that ends the file (and, for
+ * ZIP64, one ZIP64 end record and locator right before it that agree with it), one disk, a central
+ * directory that parses exactly (ZIP64 extra fields holding exactly the values marked for them), local headers that agree with it, entries that
  * tile the file with no overlap and no hidden bytes, safe portable names, no encryption, stored or
  * deflate only, and the size, total and ratio limits. Reading an entry counts its output and stops
  * the moment it holds more than it declared, then checks its size and CRC-32.
@@ -43,16 +44,25 @@ export interface ZipArchive {
   stream(name: string): ReadableStream<Uint8Array>;
 }
 
-// Record signatures and sizes (APPNOTE 6.3.10, sections 4.3.7, 4.3.12, 4.3.16).
+// Record signatures and sizes (APPNOTE 6.3.10, sections 4.3.7, 4.3.12, 4.3.14–4.3.16).
 const LOCAL_SIG = 0x04034b50;
 const CENTRAL_SIG = 0x02014b50;
 const END_SIG = 0x06054b50;
+const ZIP64_END_SIG = 0x06064b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
 const DESCRIPTOR_SIG = 0x08074b50;
 const LOCAL_LEN = 30;
 const CENTRAL_LEN = 46;
 const END_LEN = 22;
+/** A ZIP64 end record without extensible data (which StoryLoom does not read), and its locator. */
+const ZIP64_END_LEN = 56;
+const ZIP64_LOCATOR_LEN = 20;
 const MAX_COMMENT = 0xffff;
+/** The markers that say “the value is in a ZIP64 field”. */
+const MARK16 = 0xffff;
+const MARK32 = 0xffffffff;
+/** The highest “version needed to extract” of a ZIP64 end record StoryLoom reads (4.5; 6.2 encrypts). */
+const ZIP64_VERSION = 45;
 
 const FLAG_ENCRYPTED = 0x0001;
 const FLAG_DESCRIPTOR = 0x0008;
@@ -123,6 +133,8 @@ function refusal(file: string, reason: string, entry?: string): StoryLoomError {
 const u16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
 const u32 = (b: Uint8Array, at: number) =>
   (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+/** Exact below 2^53; anything larger is larger than any file and is refused as such. */
+const u64 = (b: Uint8Array, at: number) => u32(b, at) + u32(b, at + 4) * 0x1_0000_0000;
 
 const lossy = new TextDecoder('utf-8');
 const strict = new TextDecoder('utf-8', { fatal: true });
@@ -185,40 +197,51 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
   if (ending.length > 1) fail('it has more than one end-of-central-directory record');
   const e = ending[0]!;
   const endOffset = tailStart + e;
-  const disk = u16(tail, e + 4);
-  const cdDisk = u16(tail, e + 6);
-  const entriesOnDisk = u16(tail, e + 8);
-  const totalEntries = u16(tail, e + 10);
-  const cdSize = u32(tail, e + 12);
-  const cdOffset = u32(tail, e + 16);
+  const classic: EndValues = {
+    disk: u16(tail, e + 4),
+    cdDisk: u16(tail, e + 6),
+    entriesOnDisk: u16(tail, e + 8),
+    totalEntries: u16(tail, e + 10),
+    cdSize: u32(tail, e + 12),
+    cdOffset: u32(tail, e + 16),
+  };
 
-  // 3. ZIP64 and multi-disk archives are refused outright.
-  const zip64 = 'it uses ZIP64, which StoryLoom bundles never need';
-  if (totalEntries === 0xffff || entriesOnDisk === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
-    fail(zip64);
-  if (endOffset >= 20) {
-    const locator = endOffset - 20 >= tailStart ? tail.subarray(e - 20, e - 16) : await at(endOffset - 20, 4);
-    if (u32(locator, 0) === ZIP64_LOCATOR_SIG) fail(zip64);
+  // 3. ZIP64: a locator right before the end record, pointing at the ZIP64 end record right before
+  // it, whose values the end record repeats or marks. A marker without them is refused.
+  let hasLocator = false;
+  if (endOffset >= ZIP64_LOCATOR_LEN) {
+    const start = endOffset - ZIP64_LOCATOR_LEN;
+    const sig = start >= tailStart ? tail.subarray(e - ZIP64_LOCATOR_LEN) : await at(start, 4);
+    hasLocator = u32(sig, 0) === ZIP64_LOCATOR_SIG;
   }
+  const zip64 = hasLocator ? await readZip64End(endOffset, classic, at, fail) : null;
+  if (!zip64 && markedFields(classic).length)
+    fail(
+      `its end record marks its ${list(markedFields(classic))} as held in a ZIP64 end record (0xFFFF…), but it has none`,
+    );
+  const { disk, cdDisk, entriesOnDisk, totalEntries, cdSize, cdOffset } = zip64 ?? classic;
+  // The central directory ends where the ZIP64 end record starts (or the end record, without one).
+  const directoryEnd = zip64 ? endOffset - ZIP64_LOCATOR_LEN - ZIP64_END_LEN : endOffset;
+  const endRecord = zip64 ? 'its ZIP64 end record' : 'its end record';
   if (disk !== 0 || cdDisk !== 0 || entriesOnDisk !== totalEntries)
     fail('it is split over several disks, which StoryLoom does not read');
 
   // 4. The central directory: inside the file, right before the end record, of a sane size.
   if (totalEntries > limits.maxEntries)
     fail(`it has ${count(totalEntries)} entries, more than the ${count(limits.maxEntries)} allowed`);
-  if (cdOffset + cdSize > endOffset) {
+  if (cdOffset + cdSize > directoryEnd) {
     fail(
       cdOffset + cdSize > fileSize
         ? `its central directory (at byte ${count(cdOffset)}, ${exact(cdSize)}) lies outside the file of ${exact(fileSize)}`
-        : 'its central directory overlaps its end record',
+        : `its central directory overlaps ${endRecord}`,
     );
   }
   for (const c of candidates)
     if (tailStart + c !== endOffset && tailStart + c >= cdOffset)
       fail('it has more than one end-of-central-directory record');
-  if (cdOffset + cdSize < endOffset)
+  if (cdOffset + cdSize < directoryEnd)
     fail(
-      `${exact(endOffset - cdOffset - cdSize)} between its central directory and its end record belong to nothing`,
+      `${exact(directoryEnd - cdOffset - cdSize)} between its central directory and ${endRecord} belong to nothing`,
     );
   const cdLimit = totalEntries * (CENTRAL_LEN + limits.maxNameBytes + CENTRAL_SLACK_PER_ENTRY);
   if (cdSize > cdLimit)
@@ -246,8 +269,8 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
     // Duplicates first: “é” twice (NFC and NFD) is best told as a duplicate.
     checkDuplicate(entryName, seen, fail);
     checkPath(entryName, limits, fail);
-    const central = checkCentral(cd, p, entryName, nameBytes, limits, fileSize, cdOffset, fail);
-    checkExtra(cd.subarray(p + CENTRAL_LEN + nameLen, p + CENTRAL_LEN + nameLen + extraLen), entryName, fail);
+    const extra = cd.subarray(p + CENTRAL_LEN + nameLen, p + CENTRAL_LEN + nameLen + extraLen);
+    const central = checkCentral(cd, p, entryName, nameBytes, extra, limits, fileSize, cdOffset, fail);
     total += central.size;
     if (total > limits.maxTotalBytes)
       fail(`its entries hold more than ${bytes(limits.maxTotalBytes)} in all, the most allowed`);
@@ -403,6 +426,145 @@ export async function openZip(blob: Blob, limits: ZipLimits, name = 'the bundle'
 
 export type Fail = (reason: string, entry?: string) => never;
 
+/** The values of an end record (classic or ZIP64). */
+interface EndValues {
+  disk: number;
+  cdDisk: number;
+  entriesOnDisk: number;
+  totalEntries: number;
+  cdSize: number;
+  cdOffset: number;
+}
+
+const END_FIELDS: { key: keyof EndValues; what: string; marker: number }[] = [
+  { key: 'disk', what: 'disk number', marker: MARK16 },
+  { key: 'cdDisk', what: 'central directory’s disk', marker: MARK16 },
+  { key: 'entriesOnDisk', what: 'number of entries on this disk', marker: MARK16 },
+  { key: 'totalEntries', what: 'total number of entries', marker: MARK16 },
+  { key: 'cdSize', what: 'central directory size', marker: MARK32 },
+  { key: 'cdOffset', what: 'central directory offset', marker: MARK32 },
+];
+
+const markedFields = (end: EndValues) => END_FIELDS.filter((f) => end[f.key] === f.marker).map((f) => f.what);
+
+/** “a”, “a and b”, “a, b and c”. */
+function list(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/**
+ * The ZIP64 end record (APPNOTE 4.3.14) its locator (4.3.15) points at: right before the locator,
+ * with no extensible data, on disk 0 of 1, and agreeing with every value of the classic end record
+ * that is not a marker.
+ */
+async function readZip64End(
+  endOffset: number,
+  classic: EndValues,
+  at: (start: number, length: number) => Promise<Uint8Array>,
+  fail: Fail,
+): Promise<EndValues> {
+  const locatorOffset = endOffset - ZIP64_LOCATOR_LEN;
+  const locator = await at(locatorOffset, ZIP64_LOCATOR_LEN);
+  const recordDisk = u32(locator, 4);
+  const recordOffset = u64(locator, 8);
+  const disks = u32(locator, 16);
+  if (recordDisk !== 0 || disks > 1) fail('it is split over several disks, which StoryLoom does not read');
+  const expected = locatorOffset - ZIP64_END_LEN;
+  if (expected < 0) fail('its ZIP64 end-record locator has no ZIP64 end record before it');
+  if (recordOffset !== expected)
+    fail(
+      `its ZIP64 end-record locator points at byte ${count(recordOffset)}, not at the ZIP64 end record right before it (byte ${count(expected)})`,
+    );
+  const r = await at(expected, ZIP64_END_LEN);
+  if (u32(r, 0) !== ZIP64_END_SIG)
+    fail(`its ZIP64 end-record locator points at byte ${count(expected)}, where no ZIP64 end record is`);
+  const recordSize = u64(r, 4);
+  if (recordSize !== ZIP64_END_LEN - 12)
+    fail(
+      `its ZIP64 end record says it is ${exact(recordSize + 12)}, not the ${ZIP64_END_LEN} bytes of one without extensible data`,
+    );
+  const needed = u16(r, 14) & 0xff;
+  if (needed > ZIP64_VERSION)
+    fail(
+      `its ZIP64 end record needs zip version ${needed / 10}, and StoryLoom reads up to ${ZIP64_VERSION / 10}`,
+    );
+  const zip64: EndValues = {
+    disk: u32(r, 16),
+    cdDisk: u32(r, 20),
+    entriesOnDisk: u64(r, 24),
+    totalEntries: u64(r, 32),
+    cdSize: u64(r, 40),
+    cdOffset: u64(r, 48),
+  };
+  for (const { key, what, marker } of END_FIELDS)
+    if (classic[key] !== marker && classic[key] !== zip64[key])
+      fail(
+        `its end record and its ZIP64 end record disagree on the ${what} (${count(classic[key])} and ${count(zip64[key])})`,
+      );
+  return zip64;
+}
+
+/** The extra fields, parsed exactly; returns the ZIP64 one's data. A second name is refused. */
+function extraFields(extra: Uint8Array, name: string, fail: Fail): Uint8Array | undefined {
+  let zip64: Uint8Array | undefined;
+  let q = 0;
+  while (q < extra.length) {
+    if (q + 4 > extra.length) fail('has a damaged extra field', name);
+    const id = u16(extra, q);
+    const length = u16(extra, q + 2);
+    if (q + 4 + length > extra.length) fail('has a damaged extra field', name);
+    if (id === EXTRA_ZIP64) {
+      if (zip64) fail('has two ZIP64 extra fields', name);
+      zip64 = extra.subarray(q + 4, q + 4 + length);
+    }
+    if (id === EXTRA_UNICODE_PATH)
+      fail('carries a second name (a Unicode path field), which tools disagree on', name);
+    q += 4 + length;
+  }
+  return zip64;
+}
+
+interface Zip64Field {
+  what: string;
+  marked: boolean;
+  width: 4 | 8;
+}
+
+/**
+ * The values of a ZIP64 extra field (APPNOTE 4.5.3): exactly those whose header field is marked
+ * (0xFFFFFFFF, or 0xFFFF for the disk), in the order of `fields`, and nothing else.
+ */
+function zip64Values(
+  data: Uint8Array | undefined,
+  fields: Zip64Field[],
+  where: string,
+  name: string,
+  fail: Fail,
+): (number | undefined)[] {
+  const marked = fields.filter((f) => f.marked);
+  const want = marked.reduce((n, f) => n + f.width, 0);
+  const what = list(marked.map((f) => f.what));
+  if (!data) {
+    if (marked.length)
+      fail(`marks its ${what} as ZIP64 (0xFFFF…) in its ${where}, but has no ZIP64 extra field there`, name);
+    return fields.map(() => undefined);
+  }
+  if (!marked.length)
+    fail(`has a ZIP64 extra field in its ${where}, but no value there is marked for it (0xFFFF…)`, name);
+  if (data.length !== want)
+    fail(
+      `has a ZIP64 extra field of ${exact(data.length)} in its ${where}, but the values marked for it (${what}) need ${exact(want)}`,
+      name,
+    );
+  let q = 0;
+  return fields.map((f) => {
+    if (!f.marked) return undefined;
+    const value = f.width === 8 ? u64(data, q) : u32(data, q);
+    q += f.width;
+    return value;
+  });
+}
+
 /** The name's bytes, decoded: UTF-8 under the flag, ASCII without it. */
 function decodeName(raw: Uint8Array, flags: number, limits: ZipLimits, fail: Fail): string {
   const shown = lossy.decode(raw);
@@ -464,6 +626,7 @@ function checkCentral(
   p: number,
   name: string,
   nameBytes: Uint8Array,
+  extra: Uint8Array,
   limits: ZipLimits,
   fileSize: number,
   cdOffset: number,
@@ -473,11 +636,11 @@ function checkCentral(
   const flags = u16(cd, p + 8);
   const method = u16(cd, p + 10);
   const crc = u32(cd, p + 16);
-  const compressedSize = u32(cd, p + 20);
-  const size = u32(cd, p + 24);
-  const diskStart = u16(cd, p + 34);
+  const compressedSize32 = u32(cd, p + 20);
+  const size32 = u32(cd, p + 24);
+  const diskStart16 = u16(cd, p + 34);
   const external = u32(cd, p + 38);
-  const offset = u32(cd, p + 42);
+  const offset32 = u32(cd, p + 42);
   const directory = name.endsWith('/');
 
   if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) || method === 99)
@@ -491,8 +654,19 @@ function checkCentral(
     const known = METHOD_NAMES[method] ? ` (${METHOD_NAMES[method]})` : '';
     fail(`uses compression method ${method}${known}; StoryLoom reads only stored (0) and deflate (8)`, name);
   }
-  if (compressedSize === 0xffffffff || size === 0xffffffff || offset === 0xffffffff || diskStart === 0xffff)
-    fail('uses ZIP64, which StoryLoom bundles never need', name);
+  const [size = size32, compressedSize = compressedSize32, offset = offset32, diskStart = diskStart16] =
+    zip64Values(
+      extraFields(extra, name, fail),
+      [
+        { what: 'size', marked: size32 === MARK32, width: 8 },
+        { what: 'compressed size', marked: compressedSize32 === MARK32, width: 8 },
+        { what: 'offset', marked: offset32 === MARK32, width: 8 },
+        { what: 'disk', marked: diskStart16 === MARK16, width: 4 },
+      ],
+      'central header',
+      name,
+      fail,
+    );
   if (diskStart !== 0) fail('is on another disk, which StoryLoom does not read', name);
   // A Unix symbolic link (host 3, S_IFLNK in the high bits of the external attributes) points outside.
   if (madeBy >> 8 === 3 && ((external >>> 16) & 0o170000) === 0o120000)
@@ -527,21 +701,6 @@ function checkCentral(
     offset,
     directory,
   };
-}
-
-/** Extra fields must parse exactly; ZIP64 and a second (Unicode path) name are refused. */
-function checkExtra(extra: Uint8Array, name: string, fail: Fail): void {
-  let q = 0;
-  while (q < extra.length) {
-    if (q + 4 > extra.length) fail('has a damaged extra field', name);
-    const id = u16(extra, q);
-    const length = u16(extra, q + 2);
-    if (q + 4 + length > extra.length) fail('has a damaged extra field', name);
-    if (id === EXTRA_ZIP64) fail('uses ZIP64, which StoryLoom bundles never need', name);
-    if (id === EXTRA_UNICODE_PATH)
-      fail('carries a second name (a Unicode path field), which tools disagree on', name);
-    q += 4 + length;
-  }
 }
 
 /** A name used as a file must not also be a folder of another entry (`a` and `a/b`). */
@@ -579,11 +738,28 @@ async function checkLocal(
     fail('has different flags in its local header and its central entry', c.name);
   if (u16(local, 8) !== c.method)
     fail('has a different compression method in its local header and its central entry', c.name);
-  checkExtra(local.subarray(LOCAL_LEN + nameLen, LOCAL_LEN + nameLen + extraLen), c.name, fail);
-
+  const localZip64 = extraFields(
+    local.subarray(LOCAL_LEN + nameLen, LOCAL_LEN + nameLen + extraLen),
+    c.name,
+    fail,
+  );
   const localCrc = u32(local, 14);
-  const localCompressed = u32(local, 18);
-  const localSize = u32(local, 22);
+  const compressed32 = u32(local, 18);
+  const size32 = u32(local, 22);
+  // A local ZIP64 field holds both sizes (APPNOTE 4.5.3), both marked; it also makes the descriptor 64-bit.
+  const zip64 = compressed32 === MARK32 && size32 === MARK32;
+  if (!zip64 && (compressed32 === MARK32 || size32 === MARK32))
+    fail('marks only one of its sizes as ZIP64 in its local header (a local ZIP64 field holds both)', c.name);
+  const [localSize = size32, localCompressed = compressed32] = zip64Values(
+    localZip64,
+    [
+      { what: 'size', marked: zip64, width: 8 },
+      { what: 'compressed size', marked: zip64, width: 8 },
+    ],
+    'local header',
+    c.name,
+    fail,
+  );
   const descriptor = (c.flags & FLAG_DESCRIPTOR) !== 0;
   // With a data descriptor the local header may leave CRC and sizes zero; anything else must agree.
   const zeroed = descriptor && localCrc === 0 && localCompressed === 0 && localSize === 0;
@@ -598,14 +774,18 @@ async function checkLocal(
   let end = dataOffset + c.compressedSize;
   if (end > cdOffset) fail('has data that runs into the central directory', c.name);
   if (descriptor) {
-    const d = await at(end, Math.min(16, cdOffset - end));
+    // After a local ZIP64 field the descriptor's sizes are 8 bytes each (APPNOTE 4.3.9.2).
+    const width = zip64 ? 8 : 4;
+    const length = 4 + 2 * width;
+    const d = await at(end, Math.min(4 + length, cdOffset - end));
+    const read = width === 8 ? u64 : u32;
     const matches = (from: number) =>
-      d.length >= from + 12 &&
+      d.length >= from + length &&
       u32(d, from) === c.crc &&
-      u32(d, from + 4) === c.compressedSize &&
-      u32(d, from + 8) === c.size;
-    if (d.length >= 4 && u32(d, 0) === DESCRIPTOR_SIG && matches(4)) end += 16;
-    else if (matches(0)) end += 12;
+      read(d, from + 4) === c.compressedSize &&
+      read(d, from + 4 + width) === c.size;
+    if (d.length >= 4 && u32(d, 0) === DESCRIPTOR_SIG && matches(4)) end += 4 + length;
+    else if (matches(0)) end += length;
     else fail('has a data descriptor that does not match its central entry', c.name);
   }
   return { dataOffset, end };

@@ -35,6 +35,33 @@ export interface RawEntry {
   after?: Uint8Array;
   /** Write no local header and data; the central entry points at entry `sharesWith`'s offset. */
   sharesWith?: number;
+  /** Mark these central values 0xFFFFFFFF and put the true ones in a ZIP64 extra field (before `central.extra`). */
+  zip64Central?: readonly ('size' | 'compressedSize' | 'offset')[];
+  /** Mark both local sizes 0xFFFFFFFF with a ZIP64 extra field holding these (default: the true sizes). */
+  zip64Local?: { size: number; compressedSize: number } | true;
+}
+
+/** A ZIP64 end record and locator before the end record; every field can be made to lie. */
+export interface Zip64End {
+  entryCount?: number;
+  entriesOnDisk?: number;
+  cdSize?: number | bigint;
+  cdOffset?: number | bigint;
+  disk?: number;
+  cdDisk?: number;
+  /** The record's size field (44 without extensible data). */
+  recordSize?: number;
+  versionNeeded?: number;
+  /** Bytes after the fixed record (extensible data). */
+  extensible?: Uint8Array;
+  /** Bytes between the central directory and the ZIP64 end record. */
+  before?: Uint8Array;
+  /** Where the locator says the record is (default: where it is). */
+  pointsAt?: number;
+  recordDisk?: number;
+  disks?: number;
+  /** The end record repeats the values that fit (Python's way) instead of marking all of them. */
+  classicValues?: boolean;
 }
 
 export interface ZipOptions {
@@ -52,6 +79,7 @@ export interface ZipOptions {
   append?: Uint8Array;
   /** Bytes before the first entry. */
   prepend?: Uint8Array;
+  zip64?: Zip64End;
 }
 
 const enc = new TextEncoder();
@@ -73,6 +101,19 @@ function le(width: 2 | 4, value: number): number[] {
 
 export const u16 = (v: number) => le(2, v);
 export const u32 = (v: number) => le(4, v);
+export const u64 = (v: number | bigint) => {
+  const b = BigInt(v);
+  return Array.from({ length: 8 }, (_, i) => Number((b >> BigInt(8 * i)) & 0xffn));
+};
+
+/** A ZIP64 extra field (id 1) holding `values` as 8-byte numbers. */
+export const zip64Extra = (...values: (number | bigint)[]) =>
+  bytesOf([u16(1), u16(8 * values.length), ...values.map(u64)]);
+
+/** A ZIP64 data descriptor (after a local ZIP64 field), with its signature. */
+export function descriptor64(crc: number, compressedSize: number, size: number): Uint8Array {
+  return bytesOf([u32(0x08074b50), u32(crc), u64(compressedSize), u64(size)]);
+}
 
 export function deflate(content: Uint8Array): Uint8Array {
   return new Uint8Array(deflateRawSync(content));
@@ -108,7 +149,27 @@ export function buildZip(entries: RawEntry[], options: ZipOptions = {}): Uint8Ar
     const l = { ...base, ...e.local };
     let at = offset;
     if (e.sharesWith !== undefined) at = offsets[e.sharesWith]!;
-    else {
+    const centralOffset = e.central?.offset ?? at;
+    const wide = e.zip64Central ?? [];
+    if (wide.length) {
+      const values = { size: c.size, compressedSize: c.compressedSize, offset: centralOffset };
+      c.extra = bytesOf([
+        zip64Extra(
+          ...(['size', 'compressedSize', 'offset'] as const)
+            .filter((k) => wide.includes(k))
+            .map((k) => values[k]),
+        ),
+        c.extra,
+      ]);
+      if (wide.includes('size')) c.size = 0xffffffff;
+      if (wide.includes('compressedSize')) c.compressedSize = 0xffffffff;
+    }
+    if (e.zip64Local) {
+      const sizes = e.zip64Local === true ? { size: l.size, compressedSize: l.compressedSize } : e.zip64Local;
+      l.extra = bytesOf([zip64Extra(sizes.size, sizes.compressedSize), l.extra]);
+      l.size = l.compressedSize = 0xffffffff;
+    }
+    if (e.sharesWith === undefined) {
       const local = bytesOf([
         u32(0x04034b50),
         u16(20),
@@ -148,7 +209,7 @@ export function buildZip(entries: RawEntry[], options: ZipOptions = {}): Uint8Ar
         u16(e.central?.diskStart ?? 0),
         u16(0),
         u32(e.central?.external ?? 0),
-        u32(e.central?.offset ?? at),
+        u32(wide.includes('offset') ? 0xffffffff : centralOffset),
         c.name,
         c.extra,
       ]),
@@ -156,21 +217,49 @@ export function buildZip(entries: RawEntry[], options: ZipOptions = {}): Uint8Ar
   }
   const cd = bytesOf(central);
   const comment = options.comment ?? new Uint8Array(0);
-  const count = options.entryCount ?? entries.length;
+  const z = options.zip64;
+  const marks = z !== undefined && !z.classicValues;
+  const count = options.entryCount ?? (marks ? 0xffff : entries.length);
+  let zip64: Uint8Array = new Uint8Array(0);
+  if (z) {
+    const before = z.before ?? new Uint8Array(0);
+    const extensible = z.extensible ?? new Uint8Array(0);
+    const recordAt = offset + cd.length + before.length;
+    const zCount = z.entryCount ?? entries.length;
+    zip64 = bytesOf([
+      before,
+      u32(0x06064b50),
+      u64(z.recordSize ?? 44 + extensible.length),
+      u16((3 << 8) | 45),
+      u16(z.versionNeeded ?? 45),
+      u32(z.disk ?? 0),
+      u32(z.cdDisk ?? 0),
+      u64(z.entriesOnDisk ?? zCount),
+      u64(zCount),
+      u64(z.cdSize ?? cd.length),
+      u64(z.cdOffset ?? offset),
+      extensible,
+      u32(0x07064b50),
+      u32(z.recordDisk ?? 0),
+      u64(z.pointsAt ?? recordAt),
+      u32(z.disks ?? 1),
+    ]);
+  }
   const end = bytesOf([
     u32(0x06054b50),
     u16(options.disk ?? 0),
     u16(options.disk ?? 0),
     u16(count),
     u16(count),
-    u32(options.cdSize ?? cd.length),
-    u32(options.cdOffset ?? offset),
+    u32(options.cdSize ?? (marks ? 0xffffffff : cd.length)),
+    u32(options.cdOffset ?? (marks ? 0xffffffff : offset)),
     u16(options.commentLength ?? comment.length),
     comment,
   ]);
   return bytesOf([
     ...body,
     cd,
+    zip64,
     options.beforeEnd ?? new Uint8Array(0),
     end,
     options.append ?? new Uint8Array(0),

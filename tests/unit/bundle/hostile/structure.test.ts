@@ -156,34 +156,37 @@ describe('a hostile zip: structure', () => {
     await refuses(buildZip(entries), /the entry “b\.png” overlaps the data of the entry “a\.png”/);
   });
 
-  it('refuses the ZIP64 marker in the end record', async () => {
+  it('refuses the ZIP64 marker in the end record without a ZIP64 end record', async () => {
     await refuses(
       buildZip(validEntries(), { entryCount: 0xffff }),
-      /it uses ZIP64, which StoryLoom bundles never need/,
+      /its end record marks its number of entries on this disk and total number of entries as held in a ZIP64 end record \(0xFFFF…\), but it has none/,
     );
   });
 
-  it('refuses a ZIP64 end-record locator', async () => {
+  it('refuses a ZIP64 end-record locator with no ZIP64 end record where it points', async () => {
     const locator = bytesOf([u32(0x07064b50), u32(0), u32(0), u32(0), u32(1)]);
     await refuses(
       buildZip(validEntries(), { beforeEnd: locator }),
-      /it uses ZIP64, which StoryLoom bundles never need/,
+      /its ZIP64 end-record locator points at byte 0, not at the ZIP64 end record right before it \(byte \d+\)/,
     );
   });
 
-  it('refuses ZIP64 sizes in a central entry', async () => {
+  it('refuses ZIP64 markers in a central entry without a ZIP64 extra field', async () => {
     const entries = validEntries();
     entries[1]!.central = { compressedSize: 0xffffffff, size: 0xffffffff };
     await refuses(
       buildZip(entries),
-      /the entry “manifest\.json” uses ZIP64, which StoryLoom bundles never need/,
+      /the entry “manifest\.json” marks its size and compressed size as ZIP64 \(0xFFFF…\) in its central header, but has no ZIP64 extra field there/,
     );
   });
 
-  it('refuses a ZIP64 extra field', async () => {
+  it('refuses a ZIP64 extra field where no value is marked for it', async () => {
     const entries = validEntries();
     entries[0]!.central = { extra: bytesOf([u16(1), u16(8), u32(29), u32(0)]) };
-    await refuses(buildZip(entries), /the entry “mimetype” uses ZIP64, which StoryLoom bundles never need/);
+    await refuses(
+      buildZip(entries),
+      /the entry “mimetype” has a ZIP64 extra field in its central header, but no value there is marked for it \(0xFFFF…\)/,
+    );
   });
 
   it('refuses a damaged extra field', async () => {
@@ -193,9 +196,10 @@ describe('a hostile zip: structure', () => {
   });
 
   it('refuses more entries than the limit, before parsing them', async () => {
+    // Past 65,535 only a ZIP64 end record can say it.
     await refuses(
-      buildZip(validEntries(), { entryCount: 50_001 }),
-      /it has 50,001 entries, more than the 50,000 allowed/,
+      buildZip(validEntries(), { zip64: { entryCount: BUNDLE_LIMITS.maxEntries + 1 } }),
+      /it has 500,001 entries, more than the 500,000 allowed/,
     );
     const three = [...validEntries(), { name: 'c.txt', content: enc.encode('c') }];
     await refuses(buildZip(three), /it has 3 entries, more than the 2 allowed/, {

@@ -1,0 +1,256 @@
+/**
+ * "Plan from a premise": the form (premise, cast, number of panels, style, reading direction), the
+ * running plan (tokens, panels done, cancel) and what the board shows of it (each planned card's
+ * source, a note when it came from the template, "Re-plan this panel"). Panels go onto the story
+ * editor's board one by one as the planner finishes them, and each is saved as it arrives, so a
+ * cancel or a reload keeps the finished ones.
+ */
+import { READING_DIRECTIONS, userMessage, type Progress, type ReadingDirection } from '../domain';
+import {
+  checkPlanRequest,
+  plannerService,
+  planPanel,
+  PLAN_LIMITS,
+  type Outline,
+  type PlannedPanel,
+  type PlanRequest,
+  type PlanSource,
+} from '../services/planner.service';
+import { storyEditor as editor } from './story-editor.svelte';
+
+export { PLAN_LIMITS, READING_DIRECTIONS };
+
+/** What the board shows of a planned card. */
+export interface PlannedCard {
+  index: number;
+  source: PlanSource;
+  note: string | null;
+}
+
+interface Session {
+  storyId: string;
+  request: PlanRequest;
+  outline: Outline | null;
+  /** Board panel id → its planned panel, in plan order. */
+  panels: Map<string, PlannedPanel>;
+}
+
+class PlannerState {
+  #open = $state(false);
+  #premise = $state('');
+  #castIds = $state<string[]>([]);
+  #panelCount = $state(6);
+  #style = $state('');
+  #direction = $state<ReadingDirection>('ltr');
+  #running = $state(false);
+  #replanning = $state<string | null>(null);
+  #tokens = $state(0);
+  #progress = $state.raw<Progress | null>(null);
+  #error = $state<string | null>(null);
+  #notes = $state<string[]>([]);
+  #cards = $state<Record<string, PlannedCard>>({});
+  #planned = $state(0);
+  #controller: AbortController | null = null;
+  #session: Session | null = null;
+
+  get open(): boolean {
+    return this.#open;
+  }
+  get premise(): string {
+    return this.#premise;
+  }
+  set premise(v: string) {
+    this.#premise = v;
+  }
+  get castIds(): string[] {
+    return this.#castIds;
+  }
+  get panelCount(): number {
+    return this.#panelCount;
+  }
+  set panelCount(v: number) {
+    this.#panelCount = v;
+  }
+  get style(): string {
+    return this.#style;
+  }
+  set style(v: string) {
+    this.#style = v;
+  }
+  get direction(): ReadingDirection {
+    return this.#direction;
+  }
+  set direction(v: ReadingDirection) {
+    this.#direction = v;
+  }
+  get running(): boolean {
+    return this.#running;
+  }
+  /** The board panel being re-planned, or null. */
+  get replanning(): string | null {
+    return this.#replanning;
+  }
+  get tokens(): number {
+    return this.#tokens;
+  }
+  get progress(): Progress | null {
+    return this.#progress;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get notes(): string[] {
+    return this.#notes;
+  }
+  /** Panels placed on the board by the plan that runs (or ran last). */
+  get planned(): number {
+    return this.#planned;
+  }
+  card(panelId: string): PlannedCard | null {
+    return this.#cards[panelId] ?? null;
+  }
+
+  /** Open the form, filled from the story being edited. */
+  show(): void {
+    const story = editor.story;
+    this.#premise = story.premise;
+    this.#style = story.style;
+    this.#direction = story.layout.direction;
+    this.#error = null;
+    this.#open = true;
+  }
+
+  hide(): void {
+    this.#open = false;
+  }
+
+  toggleCast(characterId: string): void {
+    this.#castIds = this.#castIds.includes(characterId)
+      ? this.#castIds.filter((id) => id !== characterId)
+      : [...this.#castIds, characterId];
+  }
+
+  #request(): PlanRequest | null {
+    const checked = checkPlanRequest({
+      premise: this.#premise,
+      cast: this.#castIds.map((id) => ({ id, name: editor.characterName(id) })),
+      panelCount: this.#panelCount,
+      style: this.#style,
+      direction: this.#direction,
+      seed: Math.floor(Math.random() * 2 ** 32),
+    });
+    if (checked.ok) return checked.value;
+    this.#error = checked.error;
+    return null;
+  }
+
+  /** Plan the whole story; the panels stream onto the board and are saved as they arrive. */
+  async plan(): Promise<void> {
+    if (this.#running) return;
+    this.#error = null;
+    const request = this.#request();
+    if (!request) return;
+    const title =
+      request.premise
+        .split(/[.!?\n]/)[0]
+        ?.trim()
+        .slice(0, 60) || 'Planned story';
+    editor.beginPlan({ title, premise: request.premise, style: request.style, direction: request.direction });
+    const session: Session = { storyId: editor.story.id, request, outline: null, panels: new Map() };
+    this.#session = session;
+    this.#cards = {};
+    this.#notes = [];
+    this.#planned = 0;
+    this.#open = false;
+    await this.#run(request, session, null);
+  }
+
+  /** Plan one planned card again (the rest of the plan stays). */
+  async replan(panelId: string): Promise<void> {
+    const session = this.#session;
+    const old = session?.panels.get(panelId);
+    if (this.#running || !session || !old || !session.outline) return;
+    const order = [...session.panels.values()].sort((a, b) => a.index - b.index);
+    const previous = order.filter((p) => p.index < old.index).map((p) => p.plan);
+    this.#replanning = panelId;
+    await this.#run(session.request, session, {
+      panelId,
+      replan: { index: old.index, outline: session.outline, previous },
+    });
+  }
+
+  async #run(
+    request: PlanRequest,
+    session: Session,
+    replan: {
+      panelId: string;
+      replan: { index: number; outline: Outline; previous: PlannedPanel['plan'][] };
+    } | null,
+  ): Promise<void> {
+    this.#running = true;
+    this.#tokens = 0;
+    this.#progress = null;
+    const controller = new AbortController();
+    this.#controller = controller;
+    const writes: Promise<void>[] = [];
+    try {
+      const outcome = await plannerService.plan(request, {
+        signal: controller.signal,
+        ...(replan ? { replan: replan.replan } : {}),
+        onEvent: (event) => {
+          if (controller.signal.aborted || this.#session !== session) return;
+          if (event.type === 'token') this.#tokens = event.tokens;
+          else if (event.type === 'progress') this.#progress = event.progress;
+          else if (event.type === 'outline') {
+            session.outline = event.outline;
+            if (event.note) this.#notes = [...this.#notes, event.note];
+          } else {
+            const panel = planPanel(event.panel, session.storyId);
+            const replaces = replan?.panelId;
+            editor.placePlannedPanel(panel, replaces);
+            if (replaces) session.panels.delete(replaces);
+            session.panels.set(panel.id, event.panel);
+            const cards = { ...this.#cards };
+            if (replaces) delete cards[replaces];
+            cards[panel.id] = { index: event.panel.index, source: event.panel.source, note: event.note };
+            this.#cards = cards;
+            if (!replan) this.#planned++;
+            if (event.note) this.#notes = [...this.#notes, event.note];
+            writes.push(editor.persist());
+          }
+        },
+      });
+      session.outline ??= outcome.outline;
+    } catch (e) {
+      if (!controller.signal.aborted) this.#error = userMessage(e);
+    } finally {
+      // Whatever arrived is written before the plan counts as ended.
+      await Promise.all(writes).catch(() => undefined);
+      await editor.persist().catch(() => undefined);
+      if (this.#controller === controller) this.#controller = null;
+      this.#running = false;
+      this.#replanning = null;
+    }
+  }
+
+  /** Stop planning; the panels already on the board stay. */
+  cancel(): void {
+    this.#controller?.abort();
+  }
+
+  dismissError(): void {
+    this.#error = null;
+  }
+
+  reset(): void {
+    this.cancel();
+    this.#open = false;
+    this.#session = null;
+    this.#cards = {};
+    this.#notes = [];
+    this.#planned = 0;
+    this.#error = null;
+  }
+}
+
+export const planner = new PlannerState();

@@ -1,0 +1,129 @@
+/**
+ * Plan from a premise: the planner twin of the tiny pack (a real Qwen2-shaped ONNX decoder, loaded by
+ * transformers.js in the planner worker, its output constrained to the plan's JSON schema) writes
+ * draft panels that stream onto the board one by one and are stored as they arrive; a cancel keeps
+ * the finished ones; without a planner in the pack the template writes the plan and says so. Real
+ * Chromium, IndexedDB and workers; the panels are read back from the database and checked against
+ * the plan's rules (cast among the chosen, every enum in its vocabulary).
+ */
+import type { Page } from '@playwright/test';
+import tinyPack from '../../models/tiny-pack.json' with { type: 'json' };
+import {
+  CAMERA_ANGLES,
+  EXPRESSIONS,
+  FACINGS,
+  GAZES,
+  POSES,
+  SHOT_SIZES,
+  TIMES_OF_DAY,
+} from '../../src/lib/domain/vocabulary';
+import { createCharacter } from './helpers/library';
+import { expect, test, TINY } from './helpers/studio';
+
+const PREMISE =
+  'Mira finds a map in the attic. Bo wants to sail at once. A storm closes in over the harbour. They reach the lighthouse at dawn.';
+const ids = (terms: readonly { id: string }[]) => new Set(terms.map((t) => t.id));
+
+interface StoredPanel {
+  id: string;
+  storyId: string;
+  status: string;
+  beat: string;
+  caption: string;
+  cast: { characterId: string; pose: string; expression: string; facing: string; gaze: string }[];
+  scene: { timeOfDay: string };
+  composition: { shotSize: string; cameraAngle: string };
+  dialogue: { speakerId: string | null }[];
+}
+
+/** The story open in the editor, with its panels in board order, read from IndexedDB. */
+async function storedPlan(
+  page: Page,
+): Promise<{ premise: string; panels: StoredPanel[]; characterIds: Record<string, string> }> {
+  const storyId = page.url().split('/').pop()!;
+  return page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('storyloom');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const all = <T>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => resolve(r.result as T[]);
+        r.onerror = () => reject(r.error);
+      });
+    const stories = await all<{ id: string; premise: string; panelIds: string[] }>('stories');
+    const panels = await all<StoredPanel>('panels');
+    const characters = await all<{ id: string; name: string }>('characters');
+    db.close();
+    const story = stories.find((s) => s.id === id);
+    const byId = new Map(panels.map((p) => [p.id, p]));
+    return {
+      premise: story?.premise ?? '',
+      panels: (story?.panelIds ?? []).map((pid) => byId.get(pid)!).filter(Boolean),
+      characterIds: Object.fromEntries(characters.map((c) => [c.name, c.id])),
+    };
+  }, storyId);
+}
+
+function expectValid(panel: StoredPanel, chosen: Set<string>) {
+  expect(panel.status).toBe('draft');
+  for (const m of panel.cast) {
+    expect(chosen.has(m.characterId), `cast id ${m.characterId} is one of the chosen`).toBe(true);
+    expect(ids(POSES).has(m.pose), `pose ${m.pose}`).toBe(true);
+    expect(ids(EXPRESSIONS).has(m.expression), `expression ${m.expression}`).toBe(true);
+    expect(ids(FACINGS).has(m.facing), `facing ${m.facing}`).toBe(true);
+    expect(ids(GAZES).has(m.gaze), `gaze ${m.gaze}`).toBe(true);
+  }
+  expect(new Set(panel.cast.map((m) => m.characterId)).size).toBe(panel.cast.length);
+  expect((TIMES_OF_DAY as readonly string[]).includes(panel.scene.timeOfDay)).toBe(true);
+  expect(ids(SHOT_SIZES).has(panel.composition.shotSize)).toBe(true);
+  expect(ids(CAMERA_ANGLES).has(panel.composition.cameraAngle)).toBe(true);
+  for (const line of panel.dialogue)
+    if (line.speakerId !== null) expect(chosen.has(line.speakerId)).toBe(true);
+}
+
+async function fillPlanForm(page: Page, panels: number) {
+  await page.goto('/#/story/new');
+  await page.getByLabel('Title', { exact: true }).fill('The lighthouse map');
+  await page.getByTestId('plan-open').click();
+  await page.getByLabel('Premise to plan from').fill(PREMISE);
+  for (const name of ['Mira', 'Bo']) {
+    await page.getByLabel('Add to the cast').fill(name);
+    await page.getByRole('option', { name, exact: true }).click();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+  }
+  await expect(page.getByTestId('plan-cast').getByRole('listitem')).toHaveText([/Mira/, /Bo/]);
+  await page.getByLabel('Number of panels').fill(String(panels));
+  await page.getByLabel('Reading direction').selectOption('rtl');
+}
+
+test.describe('without a planner in the pack', () => {
+  const noPlanner = {
+    ...tinyPack,
+    components: tinyPack.components.filter((c) => c.role !== 'planner-llm'),
+  };
+  test.use({ hooks: { ...TINY, judgeOff: true, packs: [noPlanner] } });
+
+  test('the template writes the plan, with a note saying so', async ({ page }) => {
+    test.setTimeout(120_000);
+    await createCharacter(page, 'Mira', 1, 'red');
+    await createCharacter(page, 'Bo', 2, 'black');
+    await fillPlanForm(page, 5);
+    await page.getByTestId('plan-submit').click();
+    await expect(page.getByTestId('plan-note')).toContainText('No planner model is installed');
+    await expect(page.getByTestId('plan-note')).toContainText('from the template');
+    await expect(page.getByTestId('panel-item')).toHaveCount(5);
+    await expect(page.locator('[data-testid="planned-flag"][data-source="template"]')).toHaveCount(5);
+    await expect(page).toHaveURL(/#\/story\/[0-9a-f-]{36}$/);
+    await expect.poll(async () => (await storedPlan(page)).panels.length, { timeout: 10_000 }).toBe(5);
+    const stored = await storedPlan(page);
+    const chosen = new Set([stored.characterIds.Mira!, stored.characterIds.Bo!]);
+    for (const panel of stored.panels) {
+      expectValid(panel, chosen);
+      // The template invents no dialogue.
+      expect(panel.dialogue).toEqual([]);
+    }
+  });
+});
