@@ -227,6 +227,10 @@ class PlannerState {
       // Whatever arrived is written before the plan counts as ended.
       await Promise.all(writes).catch(() => undefined);
       await editor.persist().catch(() => undefined);
+      if (controller.signal.aborted && this.#session === session) {
+        const kept = replan ? 'the panel keeps its earlier plan' : keptPanels(this.#planned);
+        this.#notes = [...this.#notes, `Planning was cancelled: ${kept}.`];
+      }
       if (this.#controller === controller) this.#controller = null;
       this.#running = false;
       this.#replanning = null;
@@ -252,5 +256,10 @@ class PlannerState {
     this.#error = null;
   }
 }
+
+const keptPanels = (n: number) =>
+  n === 0
+    ? 'no panel was finished'
+    : `the ${n === 1 ? 'finished panel stays' : `${n} finished panels stay`} on the board`;
 
 export const planner = new PlannerState();
