@@ -177,6 +177,57 @@ describe('the gate service', () => {
     }
   });
 
+  it('retries a loss once per attempt; a second loss in the same attempt pauses the run', async () => {
+    const events: { type: string; message?: string }[] = [];
+    const off = gateService.subscribe((e) => events.push(e));
+    // Job 1 loses the device at panel 1 (after panel 0 was stored); job 2, the retry, loses it again
+    // before storing anything; a worker that died silently ends with `stopped`, the same way.
+    let calls = 0;
+    h.gate = (job, host) => {
+      calls++;
+      if (calls === 1) return acceptAll(job, host, h.panels[1]!.id);
+      if (calls === 2)
+        return Promise.reject(Object.assign(new Error('The worker stopped'), { code: 'stopped' }));
+      return acceptAll(job, host);
+    };
+    const storyId = h.story!.id;
+    let done = finished();
+    await gateService.start({ storyId, baseSeed: 5 });
+    expect((await done).error).toBeNull();
+    const db = await h.db!;
+    const paused = await store.getRun(db, storyId);
+    expect(paused?.state).toBe('paused');
+    expect(paused?.items.map((i) => i.status)).toEqual(['accepted', 'running', 'pending']);
+    expect(events.filter((e) => e.type === 'respawn')).toHaveLength(1);
+    const halted = events.filter((e) => e.type === 'halted');
+    expect(halted).toHaveLength(1);
+    expect(halted[0]?.message).toContain('paused');
+    expect(h.terminated).toBe(2);
+    expect(gateService.activeStoryId).toBeNull();
+    // The artist resumes: the run goes on from the stored record and finishes, nothing twice.
+    done = finished();
+    await gateService.resume(storyId);
+    expect((await done).error).toBeNull();
+    off();
+    expect((await store.getRun(db, storyId))?.state).toBe('done');
+    for (const p of h.panels)
+      expect((await store.listAttemptsForPanel(db, p.id)).map((a) => a.index)).toEqual([0]);
+  });
+
+  it('a loss after a stored attempt is retried again (the count is per attempt)', async () => {
+    let calls = 0;
+    h.gate = (job, host) => {
+      calls++;
+      // Each job stores one panel, then loses the device at the next one.
+      return acceptAll(job, host, calls <= 2 ? job.items[1]?.panel.id : undefined);
+    };
+    const done = finished();
+    await gateService.start({ storyId: h.story!.id, baseSeed: 6 });
+    expect((await done).error).toBeNull();
+    expect(calls).toBe(3);
+    expect((await store.getRun(await h.db!, h.story!.id))?.state).toBe('done');
+  });
+
   it('resumes an interrupted run on start-up and refuses a second run meanwhile', async () => {
     let release: () => void = () => {};
     const hold = new Promise<void>((r) => (release = r));
