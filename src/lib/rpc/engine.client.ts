@@ -118,7 +118,11 @@ export class EngineClient {
       const aliveLock = this.#watchable() ? `storyloom-engine-alive:${this.#spawns}:${Math.random()}` : null;
       this.#ready = this.#remote.init(aliveLock ? { ...this.#init, aliveLock } : this.#init);
       this.#ready.catch(() => undefined);
-      if (aliveLock) void this.#ready.then(() => this.#watch(worker, aliveLock), () => undefined);
+      if (aliveLock)
+        void this.#ready.then(
+          () => this.#watch(worker, aliveLock),
+          () => undefined,
+        );
     }
     return { remote: this.#remote, ready: this.#ready };
   }

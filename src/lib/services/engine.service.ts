@@ -340,6 +340,11 @@ class EngineService {
     await (await this.#engine()).crash(how);
   }
 
+  /** Test hooks only: engine workers started so far (a respawn counts). */
+  async spawns(): Promise<number> {
+    return (await this.#client)?.spawns ?? 0;
+  }
+
   /** Stop the engine now (hard): pending generations are rejected, a fresh worker starts next time. */
   async stop(): Promise<void> {
     (await this.#client)?.terminate();

@@ -109,7 +109,8 @@ interface Active {
 const lossSentences = (code: string) =>
   code === 'device-lost'
     ? {
-        retry: 'The GPU stopped working; the engine was restarted on a fresh device and the attempt is being retried.',
+        retry:
+          'The GPU stopped working; the engine was restarted on a fresh device and the attempt is being retried.',
         halt: 'The GPU stopped working twice during the same attempt, so the run is paused; everything drawn so far is kept — press Resume to go on.',
       }
     : {

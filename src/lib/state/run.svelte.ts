@@ -489,11 +489,16 @@ class RunState {
     }
     if (e.type === 'respawn') {
       this.#respawns++;
-      if (storyId === this.#storyId) this.#status = e.message;
+      if (storyId !== this.#storyId) return;
+      this.#status = e.message;
+      // The attempt under way was cut short; the fresh worker reports its retry from the start.
+      this.#current = null;
       return;
     }
     if (e.type === 'halted') {
-      if (storyId === this.#storyId) this.#status = e.message;
+      if (storyId !== this.#storyId) return;
+      this.#status = e.message;
+      this.#current = null;
       return;
     }
     if (e.type === 'waiting') {
