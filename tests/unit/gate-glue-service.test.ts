@@ -15,7 +15,8 @@ const h = vi.hoisted(() => ({
   db: null as null | Promise<import('../../src/lib/store').StoryLoomDB>,
   story: null as null | import('../../src/lib/domain').Story,
   panels: [] as import('../../src/lib/domain').Panel[],
-  gate: null as null | ((job: GateRunJob, host: GateHost) => Promise<GateRunOutput>),
+  gate: null as
+    null | ((job: GateRunJob, host: GateHost, options?: { signal?: AbortSignal }) => Promise<GateRunOutput>),
   terminated: 0,
 }));
 
@@ -37,7 +38,8 @@ vi.mock('../../src/lib/services/engine.service', () => ({
       overrides: [],
     }),
     engineClient: async () => ({
-      gate: (job: GateRunJob, host: GateHost) => h.gate!(job, host),
+      gate: (job: GateRunJob, host: GateHost, options?: { signal?: AbortSignal }) =>
+        h.gate!(job, host, options),
       terminate: () => void h.terminated++,
     }),
   },
@@ -212,6 +214,26 @@ describe('the gate service', () => {
     expect((await store.getRun(db, storyId))?.state).toBe('done');
     for (const p of h.panels)
       expect((await store.listAttemptsForPanel(db, p.id)).map((a) => a.index)).toEqual([0]);
+  });
+
+  it('stops at the next attempt boundary when another tab cancelled the stored run', async () => {
+    let aborted: boolean | null = null;
+    const storyId = h.story!.id;
+    h.gate = async (job, host, options) => {
+      await host.prepare(job.items[0]!.panel.id);
+      // The waiting tab's Cancel: only the stored record changes.
+      const db = await h.db!;
+      await store.setRunState(db, storyId, job.runId, 'cancelled');
+      await host.barrier();
+      aborted = options?.signal?.aborted ?? null;
+      throw Object.assign(new Error('cancelled'), { code: 'cancelled' });
+    };
+    const done = finished();
+    await gateService.start({ storyId, baseSeed: 8 });
+    expect((await done).error).toBeNull();
+    expect(aborted).toBe(true);
+    expect((await store.getRun(await h.db!, storyId))?.state).toBe('cancelled');
+    expect(await store.listAttemptsForPanel(await h.db!, h.panels[0]!.id)).toHaveLength(0);
   });
 
   it('a loss after a stored attempt is retried again (the count is per attempt)', async () => {

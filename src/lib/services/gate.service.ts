@@ -506,6 +506,9 @@ class GateService {
         const p = active.paused;
         if (p) await p.wait;
         await engineService.manualTurn();
+        // The artist may have cancelled this run from another tab (one waiting to take it over).
+        const stored = await store.getRun(await this.#db(), storyId);
+        if (!stored || stored.runId !== runId || stored.state === 'cancelled') active.controller.abort();
         return performance.now() - held;
       },
       event: (e) => {
