@@ -15,7 +15,7 @@ import type {
   WorkerProgress,
 } from '../../../workers/api';
 import type { GateHost, GateRunJob, GateRunOutput } from '../../../workers/gate-api';
-import { installWireErrors } from './wire';
+import { installWireErrors, remoteError, WorkerClientError } from './wire';
 
 installWireErrors();
 
@@ -29,7 +29,7 @@ export type WorkerFactory = () => SpawnedWorker;
 
 export type { EngineErrorCode };
 
-const CODES: readonly string[] = [
+const CODES: readonly EngineErrorCode[] = [
   'cancelled',
   'stopped',
   'engine-failed',
@@ -38,14 +38,7 @@ const CODES: readonly string[] = [
   'device-lost',
 ];
 
-export class EngineClientError extends Error {
-  readonly code: EngineErrorCode;
-  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoryLoomError';
-    this.code = code;
-  }
-}
+export class EngineClientError extends WorkerClientError<EngineErrorCode> {}
 
 export interface EngineClientOptions {
   /** After a soft cancel, wait this long for the worker to stop before terminating it (ms). */
@@ -67,12 +60,12 @@ const WORKER_GONE = 'The engine’s worker stopped unexpectedly';
 const STOPPED = 'The engine was stopped before it finished; nothing was saved. Generate again to retry.';
 
 /** The worker's failure as it arrived (its code travels as data: rpc/wire.ts). */
-function fromRemote(e: unknown): EngineClientError {
-  if (e instanceof EngineClientError) return e;
-  const err = e as { message?: string; code?: string };
-  const code = err?.code && CODES.includes(err.code) ? (err.code as EngineErrorCode) : 'engine-failed';
-  return new EngineClientError(code, err?.message || 'The engine failed without saying why.', { cause: e });
-}
+const fromRemote = remoteError(
+  EngineClientError,
+  CODES,
+  'engine-failed',
+  'The engine failed without saying why.',
+);
 
 export class EngineClient {
   readonly #factory: WorkerFactory;
