@@ -23,6 +23,7 @@ import {
 } from './lm-ops.ts';
 import type { GraphSpec } from './onnx.ts';
 import { outlineMessages, panelMessages } from '../../src/lib/planner/prompts.ts';
+import type { Outline, PlanRequest } from '../../src/lib/planner/schema.ts';
 import { vocabularyWords } from './tokenizer.ts';
 
 /** Sizes the contract does not fix (the real model: hidden 896, 14 query heads, MLP 4864). */
@@ -57,16 +58,16 @@ const CHAT_WORDS = [
  * its prefill writes a logits row of the real vocabulary's width per prompt token.
  */
 function promptWords(): string[] {
-  const request = {
+  const request: PlanRequest = {
     premise: 'A premise.',
     cast: [{ id: 'a', name: 'A' }],
     panelCount: 2,
     style: 'ink',
     direction: 'ltr',
     seed: 0,
-  } as const;
-  const beats = [{ summary: 'A beat.', cast: ['a'], importance: 1 }];
-  const outline = { title: 'A title', beats: [...beats, ...beats] };
+  };
+  const beat = { summary: 'A beat.', cast: ['a'], importance: 1 as const };
+  const outline: Outline = { title: 'A title', beats: [beat, beat] };
   const messages = [...outlineMessages(request), ...panelMessages(request, outline, 0, [])];
   return messages.flatMap((m) => m.content.match(/\p{L}+/gu) ?? []);
 }
