@@ -24,11 +24,13 @@ export default defineConfig({
   testIgnore: ['twins.spec.ts'],
   globalSetup: './tests/e2e/global-setup.ts',
   fullyParallel: false,
-  workers: 1,
+  // Two spec files at a time (STORYLOOM_E2E_WORKERS overrides): much of a test is waiting on the
+  // page, the workers or the disk, so two browsers share the 2 cores.
+  workers: Number(process.env.STORYLOOM_E2E_WORKERS ?? 2),
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 15_000 },
-  reporter: process.env.CI ? [['list']] : [['list']],
+  reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     browserName: 'chromium',

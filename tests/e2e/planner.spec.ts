@@ -150,7 +150,7 @@ test.describe('with the planner twin', () => {
   test('a premise with two characters gives N validated draft panels, appearing one by one', async ({
     page,
   }) => {
-    test.setTimeout(240_000);
+    test.setTimeout(420_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await createCharacter(page, 'Mira', 1, 'red');
@@ -159,7 +159,7 @@ test.describe('with the planner twin', () => {
     const counts = await watchCards(page);
     await page.getByTestId('plan-submit').click();
     await expect(page.getByTestId('plan-running')).toBeVisible();
-    await expect(page.getByTestId('panel-item')).toHaveCount(3, { timeout: 180_000 });
+    await expect(page.getByTestId('panel-item')).toHaveCount(3, { timeout: 360_000 });
     await expect(page.getByTestId('plan-running')).toBeHidden();
     // One by one: the plan clears the new story's empty first card, then the board shows 1, 2 and 3
     // cards (not all at once at the end).
@@ -178,13 +178,13 @@ test.describe('with the planner twin', () => {
   });
 
   test('cancel mid-plan keeps the finished panels and says so', async ({ page }) => {
-    test.setTimeout(240_000);
+    test.setTimeout(420_000);
     await createCharacter(page, 'Mira', 1, 'red');
     await createCharacter(page, 'Bo', 2, 'black');
     await reopen(page, '/#/library', { plannerPanelDelayMs: 4_000 });
     await fillPlanForm(page, 4);
     await page.getByTestId('plan-submit').click();
-    await expect(page.getByTestId('panel-item')).toHaveCount(1, { timeout: 180_000 });
+    await expect(page.getByTestId('panel-item')).toHaveCount(1, { timeout: 360_000 });
     await page.getByTestId('plan-cancel').click();
     await expect(page.getByTestId('plan-running')).toBeHidden();
     await expect(page.getByTestId('plan-note')).toContainText(
