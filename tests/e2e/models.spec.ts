@@ -214,7 +214,8 @@ test.describe('offline', () => {
     // Network off, then reload: the shell comes from the service worker, the model bytes from OPFS.
     await context.setOffline(true);
     await page.reload();
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    // The new page learns of the emulated network state a moment after it loads (seen on a busy CPU).
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false);
     expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
     await expect(card(page)).toBeVisible();
     await expect(status(page)).toHaveText('Installed');
