@@ -8,16 +8,9 @@
  */
 import type { Page } from '@playwright/test';
 import { createCharacter, createStory, setBudget } from './helpers/library';
+import { wholeAttempts } from './helpers/attempts';
 import { readStores } from './helpers/profile';
 import { expect, test, TINY } from './helpers/studio';
-
-interface Attempt {
-  id: string;
-  panelId: string;
-  storyId: string;
-  index: number;
-  imageId: string | null;
-}
 
 interface Controls {
   loseDevice(): Promise<void>;
@@ -35,22 +28,7 @@ const control = <K extends keyof Controls>(page: Page, name: K, ...args: Paramet
     [name, args] as const,
   ) as Promise<Awaited<ReturnType<Controls[K]>>>;
 
-/** The story's attempts, checked whole: each with its image, 0..n-1 per panel, no id twice. */
-async function storedAttempts(page: Page, storyId: string): Promise<Attempt[]> {
-  const d = await readStores(page, ['attempts', 'images'] as const);
-  const attempts = (d.attempts as unknown as Attempt[]).filter((a) => a.storyId === storyId);
-  const images = new Set(d.images.map((i) => String(i.id)));
-  for (const a of attempts) expect(a.imageId && images.has(a.imageId), `${a.id} has its image`).toBe(true);
-  expect(new Set(attempts.map((a) => a.id)).size).toBe(attempts.length);
-  const byPanel = new Map<string, number[]>();
-  for (const a of attempts) byPanel.set(a.panelId, [...(byPanel.get(a.panelId) ?? []), a.index]);
-  for (const [panelId, indexes] of byPanel)
-    expect(
-      indexes.sort((x, y) => x - y),
-      `panel ${panelId}`,
-    ).toEqual(indexes.map((_, i) => i));
-  return attempts;
-}
+const storedAttempts = (page: Page, storyId: string) => wholeAttempts(page, storyId);
 
 async function storedRunState(page: Page, storyId: string): Promise<string | undefined> {
   const meta = (await readStores(page, ['meta'] as const)).meta;

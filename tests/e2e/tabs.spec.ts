@@ -9,18 +9,11 @@
  */
 import type { Page } from '@playwright/test';
 import { createCharacter, createStory, setBudget } from './helpers/library';
+import { wholeAttempts } from './helpers/attempts';
 import { readStores } from './helpers/profile';
 import { expect, test, TINY } from './helpers/studio';
 
 const LOCK = 'storyloom-gate-run';
-
-interface Attempt {
-  id: string;
-  panelId: string;
-  storyId: string;
-  index: number;
-  imageId: string | null;
-}
 
 /** The gate lock as the browser's lock manager sees it: who holds it, who waits for it. */
 const gateLock = (page: Page) =>
@@ -38,22 +31,7 @@ const spawns = (page: Page) =>
     ).__STORYLOOM_TEST_CONTROLS__.engineSpawns(),
   );
 
-/** The story's attempts, checked whole: each with its image, 0..n-1 per panel, no id twice. */
-async function storedAttempts(page: Page, storyId: string): Promise<Attempt[]> {
-  const d = await readStores(page, ['attempts', 'images'] as const);
-  const attempts = (d.attempts as unknown as Attempt[]).filter((a) => a.storyId === storyId);
-  const images = new Set(d.images.map((i) => String(i.id)));
-  for (const a of attempts) expect(a.imageId && images.has(a.imageId), `${a.id} has its image`).toBe(true);
-  expect(new Set(attempts.map((a) => a.id)).size).toBe(attempts.length);
-  const byPanel = new Map<string, number[]>();
-  for (const a of attempts) byPanel.set(a.panelId, [...(byPanel.get(a.panelId) ?? []), a.index]);
-  for (const [panelId, indexes] of byPanel)
-    expect(
-      indexes.sort((x, y) => x - y),
-      `panel ${panelId}: 0..n-1, no repeat`,
-    ).toEqual(indexes.map((_, i) => i));
-  return attempts;
-}
+const storedAttempts = (page: Page, storyId: string) => wholeAttempts(page, storyId);
 
 test.use({ hooks: { ...TINY, backend: 'wasm', testEngineCrash: true, engineStepDelayMs: 1500 } });
 
