@@ -27,8 +27,11 @@ const FULL = /no room left|disk is full/i;
 let disk: SmallDisk | undefined;
 let profile: Profile | undefined;
 test.afterAll(async () => {
-  await profile?.close();
-  disk?.unmount();
+  try {
+    await profile?.close();
+  } finally {
+    disk?.unmount();
+  }
 });
 
 /**
