@@ -3,9 +3,9 @@
  * filler file takes every byte left, so Chromium's own writes fail as they do on a full machine
  * (LevelDB "FILE_ERROR_NO_SPACE", blob files that cannot be written, OPFS refusing). Saving a story,
  * storing an attempt, importing a bundle and downloading a pack each show one sentence that says the
- * storage is full and what to do, and every record made before is still there, field for field (read
- * back through IndexedDB itself once the filler is gone; pictures compared by size). Then, with room again, the same action
- * succeeds. Real engine worker on the tiny pack (WASM, judge off). Needs the right to mount.
+ * storage is full and what to do, and every record made before is still there, field for field
+ * (read back through IndexedDB itself once the filler is gone; pictures compared by size). Then, with
+ * room again, the same action succeeds. Real engine worker on the tiny pack (WASM, judge off). Needs the right to mount.
  */
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
