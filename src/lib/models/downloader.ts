@@ -6,6 +6,7 @@
  */
 import { StoryLoomError } from '../domain/errors';
 import { faults, isModelFault, isQuotaError, ModelFault } from './faults';
+import { diskIsFull } from './room';
 import { hashStream, IncrementalSha256 } from './hash';
 import { decideRangeResponse, parseContentRange, rangeHeader } from './http-range';
 import type { Pack } from './manifest';
@@ -264,7 +265,7 @@ export class PackDownloader {
       try {
         await this.#prepareOne(slot, signal);
       } catch (error) {
-        this.#failed(slot, error, signal, entry.size);
+        this.#failed(slot, await explainStorageError(error), signal, entry.size);
       } finally {
         this.#changed();
       }
@@ -380,7 +381,7 @@ export class PackDownloader {
     } catch (error) {
       await sink?.close().catch(() => undefined);
       const kept = await this.#storage.partSize(file.key).catch(() => 0);
-      this.#failed(slot, error, signal, kept);
+      this.#failed(slot, await explainStorageError(error), signal, kept);
       await this.#saveProgress();
     } finally {
       this.#changed();
@@ -551,6 +552,21 @@ function serverTotal(response: Response): number | null {
   if (response.status === 200 && Number.isFinite(length) && !response.headers.get('Content-Encoding'))
     return length;
   return null;
+}
+
+/** Bytes the disk must still take for a storage failure not to count as a full disk. */
+const ROOM_PROBE_BYTES = 1024 * 1024;
+
+/**
+ * A storage error that names no cause (a DOMException other than quota, network or abort) is asked
+ * about: if the disk takes no more, it was the full disk (Chromium 156 fails pack files on a full disk
+ * with an InvalidStateError).
+ */
+async function explainStorageError(error: unknown): Promise<unknown> {
+  if (isModelFault(error) || isQuotaError(error) || !(error instanceof DOMException)) return error;
+  if (error.name === 'NetworkError' || error.name === 'AbortError') return error;
+  if (!(await diskIsFull(ROOM_PROBE_BYTES, isQuotaError))) return error;
+  return new DOMException(`The disk is full (${error.name}: ${error.message})`, 'QuotaExceededError');
 }
 
 function toFault(error: unknown, label: string, kept: number): ModelFault {

@@ -1,10 +1,12 @@
 /**
  * One way to run a transaction: all of `work` or nothing. `work` may await only IDB requests.
- * Any failure aborts the transaction and surfaces as one StoryLoomError.
+ * Any failure aborts the transaction and surfaces as one StoryLoomError. A write waits until the disk
+ * is known to have room (room.ts).
  */
 import type { IDBPTransaction } from 'idb';
 import type { StoryLoomDB } from './db';
 import { toStorageError } from './errors';
+import { ensureRoom } from './room';
 import type { StorageAction } from './errors';
 import type { StoreName } from './names';
 import type { StoryLoomSchema } from './schema';
@@ -18,6 +20,8 @@ export async function inTransaction<const S extends StoreName[], M extends IDBTr
   action: StorageAction,
   work: (tx: Tx<S, M>) => Promise<T>,
 ): Promise<T> {
+  // Before the transaction: it must await only IDB. A full disk must never meet a LevelDB write.
+  if (mode === 'readwrite') await ensureRoom();
   let tx: Tx<S, M>;
   try {
     tx = db.transaction(stores, mode);
