@@ -92,6 +92,8 @@ export interface PackSummary {
   cannotDraw: string | null;
   /** Drawing goes through fp32 copies widened at install (no shader-f16 on this GPU). */
   widens: boolean;
+  /** Bytes of the planner's first download here, or null (no planner, or it cannot run here). */
+  plannerBytes: number | null;
 }
 
 export interface CheckResult {
@@ -237,6 +239,7 @@ class ModelsService {
         components: everything.components.map((cp) => summarise(cp)),
         cannotDraw: featureBlocker(p, install, 'draw'),
         widens: install.components.some((cp) => cp.graphs.some((g) => g.variant.derive)),
+        plannerBytes: plannerDownload(planPack(p, { ...all, features: PLANNER_FEATURES })),
       };
     });
   }
@@ -522,6 +525,11 @@ const PLANNER_FEATURES: readonly Feature[] = ['plan'];
 /** The install's downloader is keyed by the pack's id; one for other features by id and features. */
 const downloaderKey = (packId: string, features: readonly Feature[]) =>
   features === INSTALL_FEATURES ? packId : `${packId}#${[...features].sort().join('+')}`;
+
+function plannerDownload(plan: PackPlan): number | null {
+  const cp = plan.components.find((c) => c.component.role === 'planner-llm');
+  return cp && !cp.unavailable ? downloadBytes(plan) : null;
+}
 
 function summarise(cp: ComponentPlan): ComponentSummary {
   const c = cp.component;
