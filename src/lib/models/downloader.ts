@@ -93,7 +93,7 @@ interface Slot {
   lastEmit: number;
 }
 
-interface ProgressFile {
+export interface ProgressFile {
   total: number;
   bytes: number;
   updatedAt: number;
@@ -486,10 +486,44 @@ export class PackDownloader {
         updatedAt: Date.now(),
         ...(slot.state.kind === 'unavailable' ? { unavailable: slot.state.message } : {}),
       };
+    // Merged into what is stored: another downloader of the same pack (the planner's, after the
+    // install) keeps its own files' entries there, and neither may drop the other's.
     this.#saving = this.#saving
-      .then(() => this.#storage.writeJson(progressKey(this.pack.id), { packId: this.pack.id, files }))
+      .then(() =>
+        updateProgress(this.#storage, this.pack.id, (stored) => {
+          Object.assign(stored, files);
+        }),
+      )
       .catch(() => undefined);
     return this.#saving;
+  }
+
+  /**
+   * Cancel: stop, and throw away the bytes received of every file that is not verified yet. Verified
+   * files stay (of this downloader and of any other of the pack); only this downloader's parts go.
+   */
+  async discard(): Promise<PackSnapshot> {
+    if (this.#running) {
+      this.pause();
+      await this.#running.catch(() => undefined);
+    }
+    const dropped: string[] = [];
+    for (const slot of this.#slots.values()) {
+      if (slot.state.kind === 'verified' || slot.state.kind === 'unavailable') continue;
+      await this.#storage.deletePart(slot.file.key);
+      slot.state = { kind: 'missing' };
+      slot.expected = slot.file.bytes;
+      dropped.push(slot.file.label);
+    }
+    await this.#saving;
+    await updateProgress(this.#storage, this.pack.id, (stored) => {
+      for (const label of dropped) delete stored[label];
+    });
+    this.#notes.clear();
+    this.#faults = [];
+    this.#offline = false;
+    this.#changed();
+    return this.snapshot();
   }
 
   #emit(event: ModelProgress) {
@@ -543,6 +577,30 @@ export class PackDownloader {
     this.#offline = false;
     this.#changed();
   }
+}
+
+// Updates of one pack's progress file are chained, as the verified manifest's are (verified.ts).
+const progressChains = new Map<string, Promise<unknown>>();
+
+/** Read, change and write one pack's progress file; entries of files `change` leaves alone stay. */
+export function updateProgress(
+  storage: ModelStorage,
+  packId: string,
+  change: (files: Record<string, ProgressFile>) => void,
+): Promise<void> {
+  const run = (progressChains.get(packId) ?? Promise.resolve()).then(async () => {
+    const stored = await storage.readJson<{ packId?: string; files?: Record<string, ProgressFile> }>(
+      progressKey(packId),
+    );
+    const files = stored && typeof stored.files === 'object' && stored.files ? { ...stored.files } : {};
+    change(files);
+    await storage.writeJson(progressKey(packId), { packId, files });
+  });
+  progressChains.set(
+    packId,
+    run.catch(() => undefined),
+  );
+  return run;
 }
 
 /** Full length of the file as the server declares it. */
