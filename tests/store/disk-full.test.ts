@@ -158,6 +158,17 @@ describe('no write reaches IndexedDB without headroom', () => {
     expect((await s.getCharacter(saved.id))?.hair).toBe('gold');
   });
 
+  it('a read asked for after a save sees the save, however long the room check takes', async () => {
+    const s = service();
+    const saved = await s.saveCharacter(character('Mira', { hair: 'silver' }));
+    setRoomProbe(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    // Not awaited: the read is asked for while the save still waits for its room check.
+    const save = s.saveCharacter({ ...saved, hair: 'gold' });
+    const read = s.getCharacter(saved.id);
+    expect((await read)?.hair).toBe('gold');
+    await save;
+  });
+
   it('a probe that fails for another reason says nothing about space: the write goes ahead', async () => {
     const s = service();
     setRoomProbe(async () => {

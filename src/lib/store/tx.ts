@@ -13,6 +13,20 @@ import type { StoryLoomSchema } from './schema';
 
 export type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<StoryLoomSchema, S, M>;
 
+/**
+ * Transactions start in the order they were asked for, as they did before writes waited for the room
+ * check: IndexedDB runs overlapping transactions in creation order, and callers rely on it (a read
+ * asked for after a save must see the save). So every transaction, read or write, takes its turn in
+ * one queue; a read waits only for the room checks of writes asked for before it.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+
+function turn(mode: IDBTransactionMode): Promise<void> {
+  const mine = queue.then(() => (mode === 'readwrite' ? ensureRoom() : undefined));
+  queue = mine.catch(() => undefined);
+  return mine;
+}
+
 export async function inTransaction<const S extends StoreName[], M extends IDBTransactionMode, T>(
   db: StoryLoomDB,
   stores: S,
@@ -21,7 +35,7 @@ export async function inTransaction<const S extends StoreName[], M extends IDBTr
   work: (tx: Tx<S, M>) => Promise<T>,
 ): Promise<T> {
   // Before the transaction: it must await only IDB. A full disk must never meet a LevelDB write.
-  if (mode === 'readwrite') await ensureRoom();
+  await turn(mode);
   let tx: Tx<S, M>;
   try {
     tx = db.transaction(stores, mode);
