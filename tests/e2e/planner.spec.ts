@@ -147,7 +147,7 @@ test.describe('with the planner twin', () => {
   // on WASM a three-panel plan (≈930 tokens) takes under a minute.
   test.use({ hooks: { ...TINY, judgeOff: true, backend: 'wasm' } });
 
-  test('a premise with two characters gives N validated draft panels, appearing one by one', async ({
+  test('a premise with two characters gives N validated draft panels, appearing one by one; one is re-planned', async ({
     page,
   }) => {
     test.setTimeout(420_000);
@@ -174,6 +174,23 @@ test.describe('with the planner twin', () => {
     expect(stored.premise).toBe(PREMISE);
     const chosen = new Set([stored.characterIds.Mira!, stored.characterIds.Bo!]);
     for (const panel of stored.panels) expectValid(panel, chosen);
+
+    // Re-plan the second panel: it alone is replaced (a new draft in its place), the others stay.
+    await page.getByTestId('panel-item').nth(1).getByTestId('panel-replan').click();
+    await expect(page.getByTestId('plan-running')).toContainText('Re-planning a panel');
+    await expect(page.getByTestId('plan-running')).toBeHidden({ timeout: 240_000 });
+    await expect(page.getByTestId('panel-item')).toHaveCount(3);
+    await expect
+      .poll(async () => (await storedPlan(page)).panels[1]?.id, { timeout: 10_000 })
+      .not.toBe(stored.panels[1]!.id);
+    const replanned = await storedPlan(page);
+    expect(replanned.panels.map((p) => p.id)).toEqual([
+      stored.panels[0]!.id,
+      replanned.panels[1]!.id,
+      stored.panels[2]!.id,
+    ]);
+    expectValid(replanned.panels[1]!, chosen);
+    await expect(page.locator('[data-testid="planned-flag"][data-source="model"]')).toHaveCount(3);
     expect(errors).toEqual([]);
   });
 
