@@ -27,6 +27,10 @@ export interface EngineInit {
   allowOrigin: boolean;
   /** Allow loseDevice() (test hooks). */
   testDeviceLoss?: boolean;
+  /** Allow crash() (test hooks). */
+  testEngineCrash?: boolean;
+  /** A Web Lock the worker holds while it lives: the page learns of a silent death when it is granted. */
+  aliveLock?: string;
   budgetBytes?: number;
   /** Test hooks only: the engine waits this long after every step but the last (a step hook). */
   stepDelayMs?: number;
@@ -57,5 +61,7 @@ export interface EngineApi {
   release(): Promise<void>;
   /** Test hooks only (EngineInit.testDeviceLoss): destroy the GPU device, as a driver reset would. */
   loseDevice(): void;
+  /** Test hooks only (EngineInit.testEngineCrash): die on purpose, by self.close() or an uncaught error. */
+  crash(how: 'close' | 'throw'): void;
   dispose(): Promise<void>;
 }

@@ -49,8 +49,19 @@ async function job<T>(
   }
 }
 
+/** Hold this lock until the worker dies (the page waits on it to learn of a death without an event). */
+function holdForLife(name: string): Promise<void> {
+  return new Promise((held) => {
+    void navigator.locks.request(name, () => {
+      held();
+      return new Promise<never>(() => {});
+    });
+  });
+}
+
 const api: EngineApi = {
   async init(options: EngineInit) {
+    if (options.aliveLock) await holdForLife(options.aliveLock);
     if (engine && info) return info;
     const made = await createBrowserEngine(options);
     engine = made.engine;
@@ -100,6 +111,16 @@ const api: EngineApi = {
     if (!init?.testDeviceLoss)
       throw new EngineError('invalid-input', 'Losing the GPU device on purpose is a test hook.');
     loseDeviceForTest();
+  },
+
+  crash(how) {
+    // Test hooks only: a worker that dies on its own, after this call has answered.
+    if (!init?.testEngineCrash)
+      throw new EngineError('invalid-input', 'Crashing the engine on purpose is a test hook.');
+    setTimeout(() => {
+      if (how === 'close') self.close();
+      else throw new Error('the engine worker crashed (test hook)');
+    }, 0);
   },
 
   async dispose() {

@@ -22,6 +22,8 @@ import {
   splitHeads,
 } from './lm-ops.ts';
 import type { GraphSpec } from './onnx.ts';
+import { outlineMessages, panelMessages } from '../../src/lib/planner/prompts.ts';
+import type { Outline, PlanRequest } from '../../src/lib/planner/schema.ts';
 import { vocabularyWords } from './tokenizer.ts';
 
 /** Sizes the contract does not fix (the real model: hidden 896, 14 query heads, MLP 4864). */
@@ -51,6 +53,34 @@ const CHAT_WORDS = [
 ];
 
 /**
+ * The words of the planner's own prompts (both stages, for a sample request), so the twin reads a
+ * planning prompt in about as many tokens as the real tokenizer does (a few hundred), not one per byte:
+ * its prefill writes a logits row of the real vocabulary's width per prompt token.
+ */
+function promptWords(): string[] {
+  const request: PlanRequest = {
+    premise: 'A premise.',
+    cast: [{ id: 'a', name: 'A' }],
+    panelCount: 2,
+    style: 'ink',
+    direction: 'ltr',
+    seed: 0,
+  };
+  const beat = { summary: 'A beat.', cast: ['a'], importance: 1 as const };
+  const outline: Outline = { title: 'A title', beats: [beat, beat] };
+  const messages = [...outlineMessages(request), ...panelMessages(request, outline, 0, [])];
+  return messages.flatMap((m) => m.content.match(/\p{L}+/gu) ?? []);
+}
+
+/**
+ * What the twin's noise leans towards: the closing quote (byte 34), by about two and a half standard
+ * deviations of its logits (tied embeddings of unit variance over a 16-wide stream: σ ≈ 4). A noise
+ * model otherwise fills every string to its length bound, a character per token; with the lean it
+ * writes short strings, and a plan takes seconds on WASM instead of many minutes.
+ */
+const QUOTE_LEAN = { id: 34, bias: 10 } as const;
+
+/**
  * GPT-2's byte ↔ printable-character table, which Qwen2's byte-level BPE uses: printable Latin-1
  * bytes stand for themselves, the rest map to U+0100 onwards (so a space is "Ġ", a newline "Ċ").
  */
@@ -67,15 +97,17 @@ function byteLevel(text: string): string {
 
 /**
  * The twin's byte-level BPE: the 256 byte tokens (so it can spell any text, JSON included, as the
- * real tokenizer can), then each word of our vocabularies after a space (as words mostly come in text), built up one
- * character at a time by merges, in a stable order.
+ * real tokenizer can), then each word of our vocabularies and the planner's prompts, after a space and bare,
+ * built up one character at a time by merges, in a stable order.
  */
 function llmBpe(): { tokens: string[]; merges: string[] } {
   const tokens = byteCharacters();
   const known = new Set(tokens);
   const merges: string[] = [];
-  const words = [...new Set([...vocabularyWords(), ...CHAT_WORDS])].sort();
-  for (const word of words.map((w) => byteLevel(` ${w}`))) {
+  const words = [...new Set([...vocabularyWords(), ...CHAT_WORDS, ...promptWords()])].sort();
+  // After a space first (those merges rank first, so " word" is one token), then bare (after a
+  // newline or a hyphen, as in "three-quarter-left").
+  for (const word of [...words.map((w) => byteLevel(` ${w}`)), ...words.map(byteLevel)]) {
     const chars = [...word];
     for (let k = 2; k <= chars.length; k++) {
       const token = chars.slice(0, k).join('');
@@ -161,10 +193,12 @@ export function llmTwin(graph: Graph): GraphSpec {
     x = b.add(x, b.matmul(b.mul(b.silu(b.matmul(m, wGate)), b.matmul(m, wUp)), wDown));
   }
   const final = rmsNorm(b, x, hidden, rmsNormEps);
-  // Tied embeddings, as in Qwen2.5-0.5B; special tokens are never chosen, so generation runs to max_new_tokens.
+  // Tied embeddings, as in Qwen2.5-0.5B; special tokens are never chosen, so generation runs to
+  // max_new_tokens unless a constraint ends it (it then allows only end-of-sequence).
   const small = b.matmul(final, b.op('Transpose', [embed], { perm: [1, 0] }));
   const special = LLM_SPECIALS.map((t) => words.indexOf(t));
-  values.logits = paddedLogits(b, small, words.length, vocab, special);
+  if (words[QUOTE_LEAN.id] !== '"') throw new Error("forge: the twin's byte tokens moved");
+  values.logits = paddedLogits(b, small, words.length, vocab, special, [QUOTE_LEAN]);
 
   for (const t of graph.outputs) {
     const v = values[t.name];

@@ -128,7 +128,7 @@ export function repeatKv(
 /**
  * Logits over the real vocabulary from the twin's small one: tied-embedding or
  * head logits [B, T, small] + a bias that keeps `banned` ids (special tokens)
- * from being chosen, then padded with NEVER up to `vocab` ids.
+ * from being chosen and lifts `favoured` ones, then padded with NEVER up to `vocab` ids.
  */
 export function paddedLogits(
   b: GraphBuilder,
@@ -136,9 +136,11 @@ export function paddedLogits(
   smallVocab: number,
   vocab: number,
   banned: number[],
+  favoured: readonly { id: number; bias: number }[] = [],
 ): string {
   const bias = new Float32Array(smallVocab);
   for (const id of banned) bias[id] = NEVER;
+  for (const f of favoured) bias[f.id] = f.bias;
   const biased = b.add(small, b.floats([smallVocab], bias));
   if (vocab === smallVocab) return biased;
   if (vocab < smallVocab) throw new Error('forge: the twin tokenizer is larger than the real vocabulary');

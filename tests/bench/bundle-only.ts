@@ -7,23 +7,10 @@
  *
  * Last line of stdout: one JSON object, as run.ts prints it.
  */
-import { launchFreshBrowser } from './browser';
-import { BASE_URL } from './config';
-import { loadAverage, machineLine, onCleanup, runMain, runsOption } from './lifecycle';
 import { measureBundle } from './bundle-bench';
-import { appSource, buildApp, buildSeedBundle, startServer } from './server';
+import { BASE_URL } from './config';
+import { runOnly } from './only';
 
-runMain('bundle bench', async () => {
-  const runs = runsOption(5);
-  const log = (line: string) => console.log(line);
-  await buildApp(appSource());
-  await buildSeedBundle();
-  const server = await startServer();
-  onCleanup(() => server.close());
-  const fresh = await launchFreshBrowser();
-  onCleanup(() => fresh.close());
-  log(machineLine());
-  const figures = await measureBundle(fresh.browser, BASE_URL, { runs, log });
-  log(`Load average after: ${loadAverage()}`);
-  console.log(JSON.stringify(figures));
-});
+runOnly('bundle bench', { runs: 5, seedBundle: true }, ({ browser, runs, log }) =>
+  measureBundle(browser, BASE_URL, { runs, log }),
+);

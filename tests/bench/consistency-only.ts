@@ -7,20 +7,10 @@
  *
  * Last line of stdout: one JSON object, as run.ts prints it.
  */
-import { launchFreshBrowser } from './browser';
 import { BASE_URL } from './config';
 import { measureConsistency } from './consistency-bench';
-import { loadAverage, machineLine, onCleanup, runMain, runsOption } from './lifecycle';
-import { serveApp } from './server';
+import { runOnly } from './only';
 
-runMain('consistency bench', async () => {
-  const runs = runsOption(3);
-  const log = (line: string) => console.log(line);
-  await serveApp();
-  const fresh = await launchFreshBrowser();
-  onCleanup(() => fresh.close());
-  log(machineLine());
-  const figures = await measureConsistency(fresh.context, BASE_URL, { runs, log });
-  log(`Load average after: ${loadAverage()}`);
-  console.log(JSON.stringify(figures));
-});
+runOnly('consistency bench', { runs: 3, seedBundle: false }, ({ context, runs, log }) =>
+  measureConsistency(context, BASE_URL, { runs, log }),
+);

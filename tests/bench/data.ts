@@ -510,6 +510,38 @@ export interface StoryRecord {
  * exporter reads, copies and names each record's bytes the same whatever they show).
  */
 export const PANEL_PICTURE_POOL = 64;
+/** A seeded attempt: a 4-step SD-Turbo txt2img on the tiny pack, with what the caller varies. */
+export function seededAttempt(
+  a: Pick<Attempt, 'id' | 'panelId' | 'storyId' | 'index' | 'seed' | 'imageId' | 'createdAt'> &
+    Partial<Pick<Attempt, 'report' | 'action' | 'timings'>> & { width: number; height: number },
+): Attempt {
+  return {
+    schemaVersion: SCHEMA_VERSION.attempt,
+    id: a.id,
+    panelId: a.panelId,
+    storyId: a.storyId,
+    index: a.index,
+    seed: a.seed,
+    chunks: [],
+    parameters: {
+      mode: 'txt2img',
+      width: a.width,
+      height: a.height,
+      numInferenceSteps: 4,
+      guidanceScale: 0,
+      scheduler: 'euler',
+      strength: null,
+      packId: 'tiny',
+      baseIndex: null,
+    },
+    imageId: a.imageId,
+    report: a.report ?? null,
+    action: a.action ?? { kind: 'accept', reason: 'Accepted by the artist.', diff: [] },
+    timings: a.timings ?? {},
+    createdAt: a.createdAt,
+  };
+}
+
 export const PANEL_PICTURE = { width: 256, height: 256, mime: 'image/jpeg', quality: 0.85 };
 
 const hex = (rng: Rng): string =>
@@ -642,31 +674,19 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
     const who = inPanel.map((c) => c.name.split(' ')[0]).join(' and ');
     const panelId = uuid(prng);
     const acceptedAt = updatedAt - 1000 * (panelCount - p);
-    attempts.push({
-      schemaVersion: SCHEMA_VERSION.attempt,
-      id: attemptId,
-      panelId,
-      storyId,
-      index: 0,
-      seed: Math.floor(arng() * 2 ** 31),
-      chunks: [],
-      parameters: {
-        mode: 'txt2img',
+    attempts.push(
+      seededAttempt({
+        id: attemptId,
+        panelId,
+        storyId,
+        index: 0,
+        seed: Math.floor(arng() * 2 ** 31),
         width: PANEL_PICTURE.width,
         height: PANEL_PICTURE.height,
-        numInferenceSteps: 4,
-        guidanceScale: 0,
-        scheduler: 'euler',
-        strength: null,
-        packId: 'tiny',
-        baseIndex: null,
-      },
-      imageId,
-      report: null,
-      action: { kind: 'accept', reason: 'Accepted by the artist.', diff: [] },
-      timings: {},
-      createdAt: acceptedAt,
-    });
+        imageId,
+        createdAt: acceptedAt,
+      }),
+    );
     pictures.push({ imageId, pool: Math.floor(arng() * PANEL_PICTURE_POOL), createdAt: acceptedAt });
     panels.push({
       schemaVersion: SCHEMA_VERSION.panel,

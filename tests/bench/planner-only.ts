@@ -7,23 +7,10 @@
  *
  * Last line of stdout: one JSON object, as run.ts prints it.
  */
-import { launchFreshBrowser } from './browser';
 import { BASE_URL } from './config';
-import { loadAverage, machineLine, onCleanup, runMain, runsOption } from './lifecycle';
+import { runOnly } from './only';
 import { measurePlanner } from './planner-bench';
-import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
-runMain('planner bench', async () => {
-  const runs = runsOption(3);
-  const log = (line: string) => console.log(line);
-  await buildApp(appSource());
-  await buildSeedBundle();
-  const server = await startServer();
-  onCleanup(() => server.close());
-  const fresh = await launchFreshBrowser();
-  onCleanup(() => fresh.close());
-  log(machineLine());
-  const figures = await measurePlanner(fresh.context, BASE_URL, { runs, log });
-  log(`Load average after: ${loadAverage()}`);
-  console.log(JSON.stringify(figures));
-});
+runOnly('planner bench', { runs: 3, seedBundle: true }, ({ context, runs, log }) =>
+  measurePlanner(context, BASE_URL, { runs, log }),
+);

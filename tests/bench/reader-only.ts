@@ -9,27 +9,10 @@
  *
  * Last line of stdout: one JSON object, as run.ts prints it.
  */
-import { launchFreshBrowser } from './browser';
 import { BASE_URL } from './config';
-import { loadAverage, machineLine, onCleanup, runMain, runsOption } from './lifecycle';
+import { runOnly } from './only';
 import { measureReader } from './reader-bench';
-import { appSource, buildApp, buildSeedBundle, startServer } from './server';
 
-runMain('reader bench', async () => {
-  const runs = runsOption(5);
-  const log = (line: string) => console.log(line);
-  await buildApp(appSource());
-  await buildSeedBundle();
-  const server = await startServer();
-  onCleanup(() => server.close());
-  const fresh = await launchFreshBrowser();
-  onCleanup(() => fresh.close());
-  log(machineLine());
-  const figures = await measureReader(fresh.context, BASE_URL, {
-    runs,
-    log,
-    profile: process.argv.includes('--profile'),
-  });
-  log(`Load average after: ${loadAverage()}`);
-  console.log(JSON.stringify(figures));
-});
+runOnly('reader bench', { runs: 5, seedBundle: true }, ({ context, runs, log }) =>
+  measureReader(context, BASE_URL, { runs, log, profile: process.argv.includes('--profile') }),
+);

@@ -11,18 +11,10 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { createCharacter, createStory, setBudget } from './helpers/library';
 import { TINY } from './helpers/hooks';
+import { wholeAttempts, type StoredAttempt as Attempt } from './helpers/attempts';
 import { openProfile, readStores, type Profile } from './helpers/profile';
 
 const STORES = ['stories', 'panels', 'attempts', 'images', 'meta'] as const;
-
-interface Attempt {
-  id: string;
-  panelId: string;
-  storyId: string;
-  index: number;
-  imageId: string | null;
-  seed: number;
-}
 
 let profile: Profile;
 test.afterEach(async () => {
@@ -30,28 +22,8 @@ test.afterEach(async () => {
 });
 
 /** The attempts, checked whole: each with its image, each image an attempt's or a character's. */
-async function consistentAttempts(page: Page, storyId: string): Promise<Attempt[]> {
-  const d = await readStores(page, ['attempts', 'images', 'characters'] as const);
-  const attempts = (d.attempts as unknown as Attempt[]).filter((a) => a.storyId === storyId);
-  const images = new Set(d.images.map((i) => String(i.id)));
-  const characterImages = new Set(
-    d.characters.flatMap((c) => (c.templates as { imageId: string }[]).map((t) => t.imageId)),
-  );
-  for (const a of attempts)
-    expect(a.imageId && images.has(a.imageId), `attempt ${a.id} has its image`).toBe(true);
-  const owned = new Set([...attempts.map((a) => a.imageId), ...characterImages]);
-  for (const id of images)
-    expect(owned.has(id), `image ${id} belongs to an attempt or a character`).toBe(true);
-  expect(new Set(attempts.map((a) => a.id)).size).toBe(attempts.length);
-  const byPanel = new Map<string, number[]>();
-  for (const a of attempts) byPanel.set(a.panelId, [...(byPanel.get(a.panelId) ?? []), a.index]);
-  for (const [panelId, indexes] of byPanel)
-    expect(
-      indexes.sort((x, y) => x - y),
-      `panel ${panelId}: 0..n-1, no repeat`,
-    ).toEqual(indexes.map((_, i) => i));
-  return attempts;
-}
+const consistentAttempts = (page: Page, storyId: string) =>
+  wholeAttempts(page, storyId, { ownedImages: true });
 
 const committed = async (page: Page, storyId: string) => (await consistentAttempts(page, storyId)).length;
 

@@ -18,7 +18,7 @@ import {
   TIMES_OF_DAY,
 } from '../../src/lib/domain/vocabulary';
 import { createCharacter } from './helpers/library';
-import { expect, test, TINY } from './helpers/studio';
+import { expect, reopen, test, TINY } from './helpers/studio';
 
 const PREMISE =
   'Mira finds a map in the attic. Bo wants to sail at once. A storm closes in over the harbour. They reach the lighthouse at dawn.';
@@ -125,5 +125,94 @@ test.describe('without a planner in the pack', () => {
       // The template invents no dialogue.
       expect(panel.dialogue).toEqual([]);
     }
+  });
+});
+
+/** Every count of board cards the page showed while planning, in order (a MutationObserver in the page). */
+async function watchCards(page: Page) {
+  await page.evaluate(() => {
+    const count = () => document.querySelectorAll('[data-testid="panel-item"]').length;
+    const seen: number[] = [count()];
+    (globalThis as unknown as { __cardCounts: number[] }).__cardCounts = seen;
+    new MutationObserver(() => {
+      const n = count();
+      if (seen.at(-1) !== n) seen.push(n);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  return () => page.evaluate(() => (globalThis as unknown as { __cardCounts: number[] }).__cardCounts);
+}
+
+test.describe('with the planner twin', () => {
+  // On WASM: SwiftShader runs the twin's 24 layers op by op on the CPU, a step costs seconds there;
+  // on WASM a three-panel plan (≈930 tokens) takes under a minute.
+  test.use({ hooks: { ...TINY, judgeOff: true, backend: 'wasm' } });
+
+  test('a premise with two characters gives N validated draft panels, appearing one by one; one is re-planned', async ({
+    page,
+  }) => {
+    test.setTimeout(420_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await createCharacter(page, 'Mira', 1, 'red');
+    await createCharacter(page, 'Bo', 2, 'black');
+    await fillPlanForm(page, 3);
+    const counts = await watchCards(page);
+    await page.getByTestId('plan-submit').click();
+    await expect(page.getByTestId('plan-running')).toBeVisible();
+    await expect(page.getByTestId('panel-item')).toHaveCount(3, { timeout: 360_000 });
+    await expect(page.getByTestId('plan-running')).toBeHidden();
+    // One by one: the plan clears the new story's empty first card, then the board shows 1, 2 and 3
+    // cards (not all at once at the end).
+    const seen = await counts();
+    expect(seen.slice(seen.lastIndexOf(0))).toEqual([0, 1, 2, 3]);
+    // The model wrote every panel (its answers were valid): no template flag, no note.
+    await expect(page.locator('[data-testid="planned-flag"][data-source="model"]')).toHaveCount(3);
+    await expect(page.getByTestId('plan-note')).toHaveCount(0);
+    await expect(page.getByTestId('plan-error')).toHaveCount(0);
+    await expect.poll(async () => (await storedPlan(page)).panels.length, { timeout: 10_000 }).toBe(3);
+    const stored = await storedPlan(page);
+    expect(stored.premise).toBe(PREMISE);
+    const chosen = new Set([stored.characterIds.Mira!, stored.characterIds.Bo!]);
+    for (const panel of stored.panels) expectValid(panel, chosen);
+
+    // Re-plan the second panel: it alone is replaced (a new draft in its place), the others stay.
+    await page.getByTestId('panel-item').nth(1).getByTestId('panel-replan').click();
+    await expect(page.getByTestId('plan-running')).toContainText('Re-planning a panel');
+    await expect(page.getByTestId('plan-running')).toBeHidden({ timeout: 240_000 });
+    await expect(page.getByTestId('panel-item')).toHaveCount(3);
+    await expect
+      .poll(async () => (await storedPlan(page)).panels[1]?.id, { timeout: 10_000 })
+      .not.toBe(stored.panels[1]!.id);
+    const replanned = await storedPlan(page);
+    expect(replanned.panels.map((p) => p.id)).toEqual([
+      stored.panels[0]!.id,
+      replanned.panels[1]!.id,
+      stored.panels[2]!.id,
+    ]);
+    expectValid(replanned.panels[1]!, chosen);
+    await expect(page.locator('[data-testid="planned-flag"][data-source="model"]')).toHaveCount(3);
+    expect(errors).toEqual([]);
+  });
+
+  test('cancel mid-plan keeps the finished panels and says so', async ({ page }) => {
+    test.setTimeout(420_000);
+    await createCharacter(page, 'Mira', 1, 'red');
+    await createCharacter(page, 'Bo', 2, 'black');
+    await reopen(page, '/#/library', { plannerPanelDelayMs: 4_000 });
+    await fillPlanForm(page, 4);
+    await page.getByTestId('plan-submit').click();
+    await expect(page.getByTestId('panel-item')).toHaveCount(1, { timeout: 360_000 });
+    await page.getByTestId('plan-cancel').click();
+    await expect(page.getByTestId('plan-running')).toBeHidden();
+    await expect(page.getByTestId('plan-note')).toContainText(
+      'Planning was cancelled: the finished panel stays',
+    );
+    await expect(page.getByTestId('panel-item')).toHaveCount(1);
+    await expect.poll(async () => (await storedPlan(page)).panels.length, { timeout: 10_000 }).toBe(1);
+    const stored = await storedPlan(page);
+    expectValid(stored.panels[0]!, new Set([stored.characterIds.Mira!, stored.characterIds.Bo!]));
+    // A reload keeps it: the finished panel was stored, the cancelled ones never were.
+    await page.reload();
+    await expect(page.getByTestId('panel-item')).toHaveCount(1);
   });
 });

@@ -208,6 +208,8 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
   await expect(retyped).toHaveCount(1);
   await page.getByTestId('reader-kind').selectOption('shout');
   await expect(retyped).toHaveAttribute('data-kind', 'shout');
+  // What the artist sees before leaving: every edit is stored.
+  await expect(page.getByTestId('reader-save-state')).toHaveAttribute('data-saving', 'false');
   await page.reload();
   await expect(reader).toHaveAttribute('data-pages', '2');
   const kept = page.locator('[data-testid="reader-balloon"][data-text="Do you hear the bells ringing?"]');
@@ -288,6 +290,8 @@ test('a six-panel story with dialogue: two pages of lettered panels, right to le
       (await page.locator('[data-testid="reader-cell"][data-order="0"]').first().getAttribute('data-frame'))!,
     ) as Box;
   await expect.poll(async () => (await firstFrame()).x).toBeCloseTo(20 * (96 / 25.4), 1);
+  // What the artist sees before leaving: every edit is stored.
+  await expect(page.getByTestId('reader-save-state')).toHaveAttribute('data-saving', 'false');
   await page.reload();
   await expect(reader).toHaveAttribute('data-pages', '2');
   expect((await firstFrame()).x).toBeCloseTo(20 * (96 / 25.4), 1);

@@ -174,9 +174,11 @@ describe('the forge', () => {
     expect(again.files.length).toBeGreaterThan(10);
   });
 
+  // Half a megabyte at most: the largest is the planner twin (its tokenizer carries the words of the
+  // planner's prompts, so the embedding has ≈2,900 rows).
   test('the twins stay small', async () => {
     for (const pack of packs)
       for (const c of pack.components)
-        for (const f of c.files) expect(f.bytes, f.path).toBeLessThan(pack.id === 'bench' ? 8e6 : 400e3);
+        for (const f of c.files) expect(f.bytes, f.path).toBeLessThan(pack.id === 'bench' ? 8e6 : 500e3);
   });
 });

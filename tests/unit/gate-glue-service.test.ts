@@ -15,7 +15,8 @@ const h = vi.hoisted(() => ({
   db: null as null | Promise<import('../../src/lib/store').StoryLoomDB>,
   story: null as null | import('../../src/lib/domain').Story,
   panels: [] as import('../../src/lib/domain').Panel[],
-  gate: null as null | ((job: GateRunJob, host: GateHost) => Promise<GateRunOutput>),
+  gate: null as
+    null | ((job: GateRunJob, host: GateHost, options?: { signal?: AbortSignal }) => Promise<GateRunOutput>),
   terminated: 0,
 }));
 
@@ -37,7 +38,8 @@ vi.mock('../../src/lib/services/engine.service', () => ({
       overrides: [],
     }),
     engineClient: async () => ({
-      gate: (job: GateRunJob, host: GateHost) => h.gate!(job, host),
+      gate: (job: GateRunJob, host: GateHost, options?: { signal?: AbortSignal }) =>
+        h.gate!(job, host, options),
       terminate: () => void h.terminated++,
     }),
   },
@@ -175,6 +177,77 @@ describe('the gate service', () => {
       const panel = store.fromStoredPanel((await db.get(store.STORE.panels, p.id))!);
       expect(panel).toMatchObject({ status: 'passed', acceptedAttemptId: attemptId(p.id, 0) });
     }
+  });
+
+  it('retries a loss once per attempt; a second loss in the same attempt pauses the run', async () => {
+    const events: { type: string; message?: string }[] = [];
+    const off = gateService.subscribe((e) => events.push(e));
+    // Job 1 loses the device at panel 1 (after panel 0 was stored); job 2, the retry, loses it again
+    // before storing anything; a worker that died silently ends with `stopped`, the same way.
+    let calls = 0;
+    h.gate = (job, host) => {
+      calls++;
+      if (calls === 1) return acceptAll(job, host, h.panels[1]!.id);
+      if (calls === 2)
+        return Promise.reject(Object.assign(new Error('The worker stopped'), { code: 'stopped' }));
+      return acceptAll(job, host);
+    };
+    const storyId = h.story!.id;
+    let done = finished();
+    await gateService.start({ storyId, baseSeed: 5 });
+    expect((await done).error).toBeNull();
+    const db = await h.db!;
+    const paused = await store.getRun(db, storyId);
+    expect(paused?.state).toBe('paused');
+    expect(paused?.items.map((i) => i.status)).toEqual(['accepted', 'running', 'pending']);
+    expect(events.filter((e) => e.type === 'respawn')).toHaveLength(1);
+    const halted = events.filter((e) => e.type === 'halted');
+    expect(halted).toHaveLength(1);
+    expect(halted[0]?.message).toContain('paused');
+    expect(h.terminated).toBe(2);
+    expect(gateService.activeStoryId).toBeNull();
+    // The artist resumes: the run goes on from the stored record and finishes, nothing twice.
+    done = finished();
+    await gateService.resume(storyId);
+    expect((await done).error).toBeNull();
+    off();
+    expect((await store.getRun(db, storyId))?.state).toBe('done');
+    for (const p of h.panels)
+      expect((await store.listAttemptsForPanel(db, p.id)).map((a) => a.index)).toEqual([0]);
+  });
+
+  it('stops at the next attempt boundary when another tab cancelled the stored run', async () => {
+    let aborted: boolean | null = null;
+    const storyId = h.story!.id;
+    h.gate = async (job, host, options) => {
+      await host.prepare(job.items[0]!.panel.id);
+      // The waiting tab's Cancel: only the stored record changes.
+      const db = await h.db!;
+      await store.setRunState(db, storyId, job.runId, 'cancelled');
+      await host.barrier();
+      aborted = options?.signal?.aborted ?? null;
+      throw Object.assign(new Error('cancelled'), { code: 'cancelled' });
+    };
+    const done = finished();
+    await gateService.start({ storyId, baseSeed: 8 });
+    expect((await done).error).toBeNull();
+    expect(aborted).toBe(true);
+    expect((await store.getRun(await h.db!, storyId))?.state).toBe('cancelled');
+    expect(await store.listAttemptsForPanel(await h.db!, h.panels[0]!.id)).toHaveLength(0);
+  });
+
+  it('a loss after a stored attempt is retried again (the count is per attempt)', async () => {
+    let calls = 0;
+    h.gate = (job, host) => {
+      calls++;
+      // Each job stores one panel, then loses the device at the next one.
+      return acceptAll(job, host, calls <= 2 ? job.items[1]?.panel.id : undefined);
+    };
+    const done = finished();
+    await gateService.start({ storyId: h.story!.id, baseSeed: 6 });
+    expect((await done).error).toBeNull();
+    expect(calls).toBe(3);
+    expect((await store.getRun(await h.db!, h.story!.id))?.state).toBe('done');
   });
 
   it('resumes an interrupted run on start-up and refuses a second run meanwhile', async () => {

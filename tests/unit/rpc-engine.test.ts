@@ -34,6 +34,7 @@ function fakeWorker(options: FakeOptions): SpawnedWorker {
       return { runId: job.runId, results: [], wallMs: 0, workMs: 0 };
     },
     loseDevice: () => undefined,
+    crash: () => undefined,
     async attempt(job: Job, onProgress?: (e: WorkerProgress) => void): Promise<AttemptOutput> {
       const seed = job.plan.seed;
       const steps = job.plan.numInferenceSteps;

@@ -29,6 +29,8 @@ export const TestHooks = z
     judgeDevice: Device.optional(),
     /** Allow the e2e to destroy the engine's GPU device (a driver reset, on purpose). */
     testDeviceLoss: z.boolean().default(false),
+    /** Allow the e2e to make the engine worker die on its own (self.close() or an uncaught error). */
+    testEngineCrash: z.boolean().default(false),
     /** Skip the judge (the bench times drawing alone). */
     judgeOff: z.boolean().default(false),
     /** Wait this long after every denoising step (the twins are too fast to cancel mid-run otherwise). */

@@ -1,6 +1,7 @@
 export * from './vocabulary';
 export * from './schema';
 export * from './errors';
+export * from './disk-full';
 export * from './factories';
 export * from './panel-status';
 export * from './progress';

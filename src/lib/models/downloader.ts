@@ -6,6 +6,7 @@
  */
 import { StoryLoomError } from '../domain/errors';
 import { faults, isModelFault, isQuotaError, ModelFault } from './faults';
+import { diskIsFull } from './room';
 import { hashStream, IncrementalSha256 } from './hash';
 import { decideRangeResponse, parseContentRange, rangeHeader } from './http-range';
 import type { Pack } from './manifest';
@@ -92,7 +93,7 @@ interface Slot {
   lastEmit: number;
 }
 
-interface ProgressFile {
+export interface ProgressFile {
   total: number;
   bytes: number;
   updatedAt: number;
@@ -264,7 +265,7 @@ export class PackDownloader {
       try {
         await this.#prepareOne(slot, signal);
       } catch (error) {
-        this.#failed(slot, error, signal, entry.size);
+        this.#failed(slot, await explainStorageError(error), signal, entry.size);
       } finally {
         this.#changed();
       }
@@ -380,7 +381,7 @@ export class PackDownloader {
     } catch (error) {
       await sink?.close().catch(() => undefined);
       const kept = await this.#storage.partSize(file.key).catch(() => 0);
-      this.#failed(slot, error, signal, kept);
+      this.#failed(slot, await explainStorageError(error), signal, kept);
       await this.#saveProgress();
     } finally {
       this.#changed();
@@ -485,10 +486,44 @@ export class PackDownloader {
         updatedAt: Date.now(),
         ...(slot.state.kind === 'unavailable' ? { unavailable: slot.state.message } : {}),
       };
+    // Merged into what is stored: another downloader of the same pack (the planner's, after the
+    // install) keeps its own files' entries there, and neither may drop the other's.
     this.#saving = this.#saving
-      .then(() => this.#storage.writeJson(progressKey(this.pack.id), { packId: this.pack.id, files }))
+      .then(() =>
+        updateProgress(this.#storage, this.pack.id, (stored) => {
+          Object.assign(stored, files);
+        }),
+      )
       .catch(() => undefined);
     return this.#saving;
+  }
+
+  /**
+   * Cancel: stop, and throw away the bytes received of every file that is not verified yet. Verified
+   * files stay (of this downloader and of any other of the pack); only this downloader's parts go.
+   */
+  async discard(): Promise<PackSnapshot> {
+    if (this.#running) {
+      this.pause();
+      await this.#running.catch(() => undefined);
+    }
+    const dropped: string[] = [];
+    for (const slot of this.#slots.values()) {
+      if (slot.state.kind === 'verified' || slot.state.kind === 'unavailable') continue;
+      await this.#storage.deletePart(slot.file.key);
+      slot.state = { kind: 'missing' };
+      slot.expected = slot.file.bytes;
+      dropped.push(slot.file.label);
+    }
+    await this.#saving;
+    await updateProgress(this.#storage, this.pack.id, (stored) => {
+      for (const label of dropped) delete stored[label];
+    });
+    this.#notes.clear();
+    this.#faults = [];
+    this.#offline = false;
+    this.#changed();
+    return this.snapshot();
   }
 
   #emit(event: ModelProgress) {
@@ -544,6 +579,30 @@ export class PackDownloader {
   }
 }
 
+// Updates of one pack's progress file are chained, as the verified manifest's are (verified.ts).
+const progressChains = new Map<string, Promise<unknown>>();
+
+/** Read, change and write one pack's progress file; entries of files `change` leaves alone stay. */
+export function updateProgress(
+  storage: ModelStorage,
+  packId: string,
+  change: (files: Record<string, ProgressFile>) => void,
+): Promise<void> {
+  const run = (progressChains.get(packId) ?? Promise.resolve()).then(async () => {
+    const stored = await storage.readJson<{ packId?: string; files?: Record<string, ProgressFile> }>(
+      progressKey(packId),
+    );
+    const files = stored && typeof stored.files === 'object' && stored.files ? { ...stored.files } : {};
+    change(files);
+    await storage.writeJson(progressKey(packId), { packId, files });
+  });
+  progressChains.set(
+    packId,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
 /** Full length of the file as the server declares it. */
 function serverTotal(response: Response): number | null {
   if (response.status === 206) return parseContentRange(response.headers.get('Content-Range'))?.size ?? null;
@@ -551,6 +610,21 @@ function serverTotal(response: Response): number | null {
   if (response.status === 200 && Number.isFinite(length) && !response.headers.get('Content-Encoding'))
     return length;
   return null;
+}
+
+/** Bytes the disk must still take for a storage failure not to count as a full disk. */
+const ROOM_PROBE_BYTES = 1024 * 1024;
+
+/**
+ * A storage error that names no cause (a DOMException other than quota, network or abort) is asked
+ * about: if the disk takes no more, it was the full disk (Chromium 156 fails pack files on a full disk
+ * with an InvalidStateError).
+ */
+async function explainStorageError(error: unknown): Promise<unknown> {
+  if (isModelFault(error) || isQuotaError(error) || !(error instanceof DOMException)) return error;
+  if (error.name === 'NetworkError' || error.name === 'AbortError') return error;
+  if (!(await diskIsFull(ROOM_PROBE_BYTES, isQuotaError))) return error;
+  return new DOMException(`The disk is full (${error.name}: ${error.message})`, 'QuotaExceededError');
 }
 
 function toFault(error: unknown, label: string, kept: number): ModelFault {

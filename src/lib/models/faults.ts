@@ -1,3 +1,4 @@
+import { isDiskFullError } from '../domain/disk-full';
 import { StoryLoomError, type ErrorCode } from '../domain/errors';
 import { formatBytes } from './progress';
 
@@ -111,6 +112,10 @@ export const faults = {
     ),
 };
 
-export function isQuotaError(e: unknown): boolean {
-  return e instanceof DOMException && (e.name === 'QuotaExceededError' || e.code === 22);
+/** A full disk, however it arrived (a DOMException, a plain object from a worker, wrapped as a cause). */
+export function isQuotaError(e: unknown, depth = 0): boolean {
+  if (isDiskFullError(e)) return true;
+  if (e instanceof StoryLoomError) return e.code === 'quota-exceeded';
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  return depth < 3 && cause !== undefined && isQuotaError(cause, depth + 1);
 }

@@ -24,6 +24,13 @@ async function fileHandle(path: string[]): Promise<SyncFileHandle> {
   return (await dir.getFileHandle(name, { create: true })) as SyncFileHandle;
 }
 
+function diskRefused(key: string, written: number, total: number): DOMException {
+  return new DOMException(
+    `The disk took ${written} of ${total} bytes for ${key}: there is no space left.`,
+    'QuotaExceededError',
+  );
+}
+
 async function handle(request: WriterRequest): Promise<WriterReply> {
   const key = request.path.join('/');
   switch (request.op) {
@@ -40,7 +47,13 @@ async function handle(request: WriterRequest): Promise<WriterReply> {
       const at = access.getSize();
       const data = new Uint8Array(request.data);
       let written = 0;
-      while (written < data.byteLength) written += access.write(data.subarray(written), { at: at + written });
+      while (written < data.byteLength) {
+        const n = access.write(data.subarray(written), { at: at + written });
+        // Chromium 156 does not throw on a full disk: it returns base::File's error as an unsigned
+        // count (2^32 - 8 for FILE_ERROR_NO_SPACE). Nothing, or more than was given, is a refusal.
+        if (!(n > 0 && n <= data.byteLength - written)) throw diskRefused(key, written, data.byteLength);
+        written += n;
+      }
       if (request.flush) access.flush();
       return { id: request.id, ok: true, size: at + written };
     }

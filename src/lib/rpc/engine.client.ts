@@ -15,7 +15,7 @@ import type {
   WorkerProgress,
 } from '../../../workers/api';
 import type { GateHost, GateRunJob, GateRunOutput } from '../../../workers/gate-api';
-import { installWireErrors } from './wire';
+import { installWireErrors, remoteError, WorkerClientError } from './wire';
 
 installWireErrors();
 
@@ -29,7 +29,7 @@ export type WorkerFactory = () => SpawnedWorker;
 
 export type { EngineErrorCode };
 
-const CODES: readonly string[] = [
+const CODES: readonly EngineErrorCode[] = [
   'cancelled',
   'stopped',
   'engine-failed',
@@ -38,14 +38,7 @@ const CODES: readonly string[] = [
   'device-lost',
 ];
 
-export class EngineClientError extends Error {
-  readonly code: EngineErrorCode;
-  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoryLoomError';
-    this.code = code;
-  }
-}
+export class EngineClientError extends WorkerClientError<EngineErrorCode> {}
 
 export interface EngineClientOptions {
   /** After a soft cancel, wait this long for the worker to stop before terminating it (ms). */
@@ -63,15 +56,16 @@ interface Pending {
   settled: boolean;
 }
 
+const WORKER_GONE = 'The engine’s worker stopped unexpectedly';
 const STOPPED = 'The engine was stopped before it finished; nothing was saved. Generate again to retry.';
 
 /** The worker's failure as it arrived (its code travels as data: rpc/wire.ts). */
-function fromRemote(e: unknown): EngineClientError {
-  if (e instanceof EngineClientError) return e;
-  const err = e as { message?: string; code?: string };
-  const code = err?.code && CODES.includes(err.code) ? (err.code as EngineErrorCode) : 'engine-failed';
-  return new EngineClientError(code, err?.message || 'The engine failed without saying why.', { cause: e });
-}
+const fromRemote = remoteError(
+  EngineClientError,
+  CODES,
+  'engine-failed',
+  'The engine failed without saying why.',
+);
 
 export class EngineClient {
   readonly #factory: WorkerFactory;
@@ -86,6 +80,7 @@ export class EngineClient {
   #nextJob = 1;
   #spawns = 0;
   #disposed = false;
+  #unwatch: () => void = () => {};
 
   constructor(factory: WorkerFactory, init: EngineInit, options: EngineClientOptions = {}) {
     this.#factory = factory;
@@ -113,10 +108,36 @@ export class EngineClient {
       worker.onFailure?.((message) => {
         if (this.#worker === worker) this.terminate(`The engine stopped: ${message}`);
       });
-      this.#ready = this.#remote.init(this.#init);
+      const aliveLock = this.#watchable() ? `storyloom-engine-alive:${this.#spawns}:${Math.random()}` : null;
+      this.#ready = this.#remote.init(aliveLock ? { ...this.#init, aliveLock } : this.#init);
       this.#ready.catch(() => undefined);
+      if (aliveLock)
+        void this.#ready.then(
+          () => this.#watch(worker, aliveLock),
+          () => undefined,
+        );
     }
     return { remote: this.#remote, ready: this.#ready };
+  }
+
+  #watchable(): boolean {
+    return typeof navigator !== 'undefined' && !!(navigator as { locks?: LockManager }).locks;
+  }
+
+  /**
+   * A worker that dies without a word (self.close(), killed by the browser) fires no event, and a
+   * comlink call to it never settles. The worker holds a Web Lock for its lifetime; our request for
+   * the same lock is granted the moment it dies, and then every pending call is rejected.
+   */
+  #watch(worker: SpawnedWorker, name: string): void {
+    if (this.#worker !== worker) return;
+    const stop = new AbortController();
+    this.#unwatch = () => stop.abort();
+    navigator.locks
+      .request(name, { signal: stop.signal }, () => {
+        if (this.#worker === worker) this.terminate(WORKER_GONE, 'stopped');
+      })
+      .catch(() => undefined);
   }
 
   /** Queue `work` behind every earlier call; it is rejected if the worker is terminated meanwhile. */
@@ -199,6 +220,11 @@ export class EngineClient {
     return this.#enqueue((remote) => remote.loseDevice(), undefined, { lane: 'beside' });
   }
 
+  /** Test hooks only: make the worker die on its own (`close`: self.close(); `throw`: an uncaught error). */
+  crash(how: 'close' | 'throw'): Promise<void> {
+    return this.#enqueue((remote) => remote.crash(how), undefined, { lane: 'beside' });
+  }
+
   /**
    * One job with a jobId the worker checks between steps: an abort cancels it softly, and a worker
    * stuck inside one long step is stopped the hard way after the grace period.
@@ -256,6 +282,8 @@ export class EngineClient {
     this.#worker = null;
     this.#remote = null;
     this.#ready = null;
+    this.#unwatch();
+    this.#unwatch = () => {};
     remote?.[Comlink.releaseProxy]();
     worker?.terminate();
     for (const p of [...this.#pending]) p.reject(new EngineClientError(code, message));

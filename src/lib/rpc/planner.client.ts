@@ -15,31 +15,30 @@ import type {
   PlannerOutput,
 } from '../../../workers/planner-api';
 import type { SpawnedWorker, WorkerFactory } from './engine.client';
-import { installWireErrors } from './wire';
+import { installWireErrors, remoteError, WorkerClientError } from './wire';
 
 installWireErrors();
 
 export type { PlannerErrorCode, PlannerEvent, PlannerJob, PlannerOutput };
 
-export class PlannerClientError extends Error {
-  readonly code: PlannerErrorCode;
-  constructor(code: PlannerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoryLoomError';
-    this.code = code;
-  }
-}
+export class PlannerClientError extends WorkerClientError<PlannerErrorCode> {}
 
-const CODES: readonly string[] = ['invalid-input', 'not-found', 'cancelled', 'stopped', 'planner-failed'];
+const CODES: readonly PlannerErrorCode[] = [
+  'invalid-input',
+  'not-found',
+  'cancelled',
+  'stopped',
+  'planner-failed',
+];
 const CANCELLED = 'Planning was cancelled; the panels already planned are kept.';
 const STOPPED = 'The planner was stopped before it finished; the panels already planned are kept.';
 
-function fromRemote(e: unknown): PlannerClientError {
-  if (e instanceof PlannerClientError) return e;
-  const err = e as { message?: string; code?: string };
-  const code = err?.code && CODES.includes(err.code) ? (err.code as PlannerErrorCode) : 'planner-failed';
-  return new PlannerClientError(code, err?.message || 'The planner failed without saying why.', { cause: e });
-}
+const fromRemote = remoteError(
+  PlannerClientError,
+  CODES,
+  'planner-failed',
+  'The planner failed without saying why.',
+);
 
 export interface PlanCallOptions {
   signal?: AbortSignal;

@@ -7,31 +7,19 @@
 import * as Comlink from 'comlink';
 import type { RenderApi, RenderErrorCode, RenderJob } from '../../../workers/render-api';
 import type { SpawnedWorker, WorkerFactory } from './engine.client';
-import { installWireErrors } from './wire';
+import { installWireErrors, remoteError, WorkerClientError } from './wire';
 
 installWireErrors();
 
 export type { RenderErrorCode, RenderJob };
 
-export class RenderClientError extends Error {
-  readonly code: RenderErrorCode;
-  constructor(code: RenderErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoryLoomError';
-    this.code = code;
-  }
-}
+export class RenderClientError extends WorkerClientError<RenderErrorCode> {}
 
-const CODES: readonly string[] = ['invalid-input', 'render-failed', 'cancelled', 'stopped'];
+const CODES: readonly RenderErrorCode[] = ['invalid-input', 'render-failed', 'cancelled', 'stopped'];
 const CANCELLED = 'The page render was cancelled.';
 const STOPPED = 'The page renderer was stopped before it finished; render the page again.';
 
-function fromRemote(e: unknown): RenderClientError {
-  if (e instanceof RenderClientError) return e;
-  const err = e as { message?: string; code?: string };
-  const code = err?.code && CODES.includes(err.code) ? (err.code as RenderErrorCode) : 'render-failed';
-  return new RenderClientError(code, err?.message || 'The page could not be rendered.', { cause: e });
-}
+const fromRemote = remoteError(RenderClientError, CODES, 'render-failed', 'The page could not be rendered.');
 
 export class RenderClient {
   readonly #factory: WorkerFactory;

@@ -39,3 +39,32 @@ export function installWireErrors(): void {
     },
   });
 }
+
+/** A worker client's error: one of its codes, and the worker's sentence. */
+export class WorkerClientError<C extends string> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoryLoomError';
+    this.code = code;
+  }
+}
+
+/**
+ * The worker's failure as it arrived, as the client's error: its code if it is one of `codes`, else
+ * `fallback`; its message, else `silent`.
+ */
+export function remoteError<C extends string, E extends WorkerClientError<C>>(
+  make: new (code: C, message: string, options?: { cause?: unknown }) => E,
+  codes: readonly C[],
+  fallback: C,
+  silent: string,
+): (e: unknown) => E {
+  const known: readonly string[] = codes;
+  return (e) => {
+    if (e instanceof make) return e;
+    const err = e as { message?: string; code?: string } | null;
+    const code = err?.code && known.includes(err.code) ? (err.code as C) : fallback;
+    return new make(code, err?.message || silent, { cause: e });
+  };
+}

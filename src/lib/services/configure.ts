@@ -16,6 +16,10 @@ export function configureServices(config: StudioConfig): void {
   // Only with the test hooks: what an e2e or the bench may do that an artist never can.
   const controls: Record<string, unknown> = {};
   if (config.hooks.testDeviceLoss) controls.loseDevice = () => engineService.loseDevice();
+  if (config.hooks.testEngineCrash)
+    controls.crashEngine = (how: 'close' | 'throw') => engineService.crash(how);
+  if (config.hooks.testDeviceLoss || config.hooks.testEngineCrash)
+    controls.engineSpawns = () => engineService.spawns();
   // The bench times the planner worker on its own, constrained and not (the baseline).
   if (config.hooks.benchPlanner)
     controls.plan = (request: PlanRequestInput, options: { constrained: boolean; maxNewTokens?: number }) =>

@@ -138,6 +138,7 @@ class EngineService {
         allowOrigin: hooks.servedTestPacks,
         ...(hooks.engineStepDelayMs ? { stepDelayMs: hooks.engineStepDelayMs } : {}),
         testDeviceLoss: hooks.testDeviceLoss,
+        testEngineCrash: hooks.testEngineCrash,
       });
     });
     return this.#client;
@@ -332,6 +333,16 @@ class EngineService {
   /** Test hooks only: make the engine's GPU device go away (the next step fails with device-lost). */
   async loseDevice(): Promise<void> {
     await (await this.#engine()).loseDevice();
+  }
+
+  /** Test hooks only: make the engine worker die on its own, as a crash would. */
+  async crash(how: 'close' | 'throw'): Promise<void> {
+    await (await this.#engine()).crash(how);
+  }
+
+  /** Test hooks only: engine workers started so far (a respawn counts). */
+  async spawns(): Promise<number> {
+    return (await this.#client)?.spawns ?? 0;
   }
 
   /** Stop the engine now (hard): pending generations are rejected, a fresh worker starts next time. */

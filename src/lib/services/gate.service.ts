@@ -35,8 +35,11 @@ export type { GateRun, GateRunEvent, GateRunOutput, GatePanelResult };
 
 /** How far down the schedule the gate's local edits repaint. */
 export const GATE_EDIT_STRENGTH = 0.75;
-/** Respawns of a lost worker before the run is left for the artist to resume. */
-const MAX_RESPAWNS = 2;
+/**
+ * Losses of the device or the worker during one attempt before the run is paused for the artist:
+ * the first is retried on a fresh worker, the second pauses.
+ */
+const MAX_LOSSES_PER_ATTEMPT = 2;
 const LOCK = 'storyloom-gate-run';
 
 export type GateServiceEvent =
@@ -44,7 +47,13 @@ export type GateServiceEvent =
   | { type: 'run'; run: GateRun }
   | { type: 'saved'; attempt: Attempt }
   | { type: 'finished'; storyId: string; output: GateRunOutput | null; error: string | null }
-  | { type: 'respawn'; storyId: string; reason: string };
+  | { type: 'respawn'; storyId: string; message: string }
+  /** The run was paused because the engine was lost again in the same attempt. */
+  | { type: 'halted'; storyId: string; message: string }
+  /** Another tab runs the gate; this tab waits to take the run over if that tab closes. */
+  | { type: 'waiting'; storyId: string }
+  /** The tab that ran this story's gate went away; this tab took the run over. */
+  | { type: 'took-over'; storyId: string };
 
 export type GateListener = (event: GateServiceEvent) => void;
 
@@ -91,7 +100,23 @@ interface Active {
   controller: AbortController;
   paused: { since: number; release: () => void; wait: Promise<void> } | null;
   done: Promise<void>;
+  /** Waiting for another tab's run to end (the Web Lock is not ours yet). */
+  waiting: boolean;
+  /** Device or worker losses since the last committed attempt. */
+  losses: number;
 }
+
+const lossSentences = (code: string) =>
+  code === 'device-lost'
+    ? {
+        retry:
+          'The GPU stopped working; the engine was restarted on a fresh device and the attempt is being retried.',
+        halt: 'The GPU stopped working twice during the same attempt, so the run is paused; everything drawn so far is kept — press Resume to go on.',
+      }
+    : {
+        retry: 'The engine stopped unexpectedly; it was restarted and the attempt is being retried.',
+        halt: 'The engine stopped unexpectedly twice during the same attempt, so the run is paused; everything drawn so far is kept — press Resume to go on.',
+      };
 
 class GateService {
   #listeners = new Set<GateListener>();
@@ -112,7 +137,14 @@ class GateService {
 
   /** The story this tab is running, or null. */
   get activeStoryId(): string | null {
-    return this.#active?.storyId ?? null;
+    const a = this.#active;
+    return a && !a.waiting ? a.storyId : null;
+  }
+
+  /** The story whose run this tab waits to take over from another tab, or null. */
+  get waitingStoryId(): string | null {
+    const a = this.#active;
+    return a?.waiting ? a.storyId : null;
   }
 
   async run(storyId: string): Promise<GateRun | null> {
@@ -281,6 +313,8 @@ class GateService {
       controller,
       paused: null,
       done: Promise.resolve(),
+      waiting: false,
+      losses: 0,
     };
     if (run.state === 'paused') void this.pause(run.storyId);
     this.#active = active;
@@ -288,7 +322,7 @@ class GateService {
       let output: GateRunOutput | null = null;
       let error: string | null = null;
       try {
-        output = await this.#withLock(() => this.#execute(active));
+        output = await this.#withLock(active, () => this.#execute(active));
       } catch (e) {
         error = userMessage(e);
       } finally {
@@ -302,35 +336,61 @@ class GateService {
     active.done = work();
   }
 
-  /** One tab runs the gate at a time (the GPU is one, and two tabs would write the same attempts). */
-  async #withLock<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * One tab runs the gate at a time (the GPU is one, and two tabs would write the same attempts).
+   * A tab that finds the lock held waits for it: when the running tab closes, the browser hands the
+   * lock to one waiting tab, which resumes the stored run — only if it is still running (the other
+   * tab may have finished it, or the artist paused or cancelled it there).
+   */
+  async #withLock<T>(active: Active, work: () => Promise<T | null>): Promise<T | null> {
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
     if (!locks) return work();
-    return locks.request(LOCK, { ifAvailable: true }, async (lock) => {
-      if (!lock)
-        throw new StoryLoomError(
-          'invalid-input',
-          'Another tab is running the quality gate; this tab leaves the run to it.',
-        );
-      return work();
-    });
+    const now = await locks.request(LOCK, { ifAvailable: true }, async (lock) =>
+      lock ? { value: await work() } : null,
+    );
+    if (now) return now.value;
+    active.waiting = true;
+    this.#emit({ type: 'waiting', storyId: active.storyId });
+    try {
+      return await locks.request(LOCK, { signal: active.controller.signal }, async () => {
+        active.waiting = false;
+        const run = await store.getRun(await this.#db(), active.storyId);
+        if (!run || run.runId !== active.runId || run.state !== 'running') return null;
+        this.#emit({ type: 'took-over', storyId: active.storyId });
+        return work();
+      });
+    } catch (e) {
+      // Cancelled while waiting: the other tab's run is left alone.
+      if (active.controller.signal.aborted) return null;
+      throw e;
+    } finally {
+      active.waiting = false;
+    }
   }
 
   async #execute(active: Active): Promise<GateRunOutput | null> {
-    for (let respawns = 0; ; respawns++) {
+    for (;;) {
       const job = await this.#job(active);
       if (!job) return null;
       const client = await engineService.engineClient();
       try {
         return await client.gate(job, this.#host(active, job), { signal: active.controller.signal });
       } catch (e) {
-        const code = (e as { code?: string }).code;
+        const code = (e as { code?: string }).code ?? '';
         if (active.controller.signal.aborted || code === 'cancelled') return null;
         // The worker died or lost its GPU: a fresh worker retries the attempt that was cut short.
-        const lost = code === 'device-lost' || code === 'stopped';
-        if (!lost || respawns >= MAX_RESPAWNS) throw e;
-        client.terminate('The engine lost its GPU device and is being restarted.', 'stopped');
-        this.#emit({ type: 'respawn', storyId: active.storyId, reason: userMessage(e) });
+        if (code !== 'device-lost' && code !== 'stopped') throw e;
+        client.terminate('The engine is being restarted.', 'stopped');
+        const sentences = lossSentences(code);
+        active.losses++;
+        if (active.losses >= MAX_LOSSES_PER_ATTEMPT) {
+          // Lost again before the retried attempt was stored: the artist decides when to go on.
+          const run = await store.setRunState(await this.#db(), active.storyId, active.runId, 'paused');
+          this.#emit({ type: 'run', run });
+          this.#emit({ type: 'halted', storyId: active.storyId, message: sentences.halt });
+          return null;
+        }
+        this.#emit({ type: 'respawn', storyId: active.storyId, message: sentences.retry });
       }
     }
   }
@@ -429,6 +489,7 @@ class GateService {
             : undefined;
         // Resolves after the commit: the worker starts the next attempt only then.
         const saved = await store.saveAttempt(db, { ...attempt, createdAt }, image);
+        active.losses = 0;
         libraryService.changed('attempt', saved.panelId);
         this.#emit({ type: 'saved', attempt: saved });
       },
@@ -445,6 +506,9 @@ class GateService {
         const p = active.paused;
         if (p) await p.wait;
         await engineService.manualTurn();
+        // The artist may have cancelled this run from another tab (one waiting to take it over).
+        const stored = await store.getRun(await this.#db(), storyId);
+        if (!stored || stored.runId !== runId || stored.state === 'cancelled') active.controller.abort();
         return performance.now() - held;
       },
       event: (e) => {

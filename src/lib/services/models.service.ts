@@ -92,6 +92,8 @@ export interface PackSummary {
   cannotDraw: string | null;
   /** Drawing goes through fp32 copies widened at install (no shader-f16 on this GPU). */
   widens: boolean;
+  /** Bytes of the planner's first download here, or null (no planner, or it cannot run here). */
+  plannerBytes: number | null;
 }
 
 export interface CheckResult {
@@ -237,16 +239,28 @@ class ModelsService {
         components: everything.components.map((cp) => summarise(cp)),
         cannotDraw: featureBlocker(p, install, 'draw'),
         widens: install.components.some((cp) => cp.graphs.some((g) => g.variant.derive)),
+        plannerBytes: plannerDownload(planPack(p, { ...all, features: PLANNER_FEATURES })),
       };
     });
   }
 
-  async #downloader(packId: string): Promise<PackDownloader> {
-    const existing = this.#downloaders.get(packId);
+  /**
+   * The downloader of a pack's install (drawing, editing, preview, judging), or with `features`
+   * ['plan'] the one of its planner: a second downloader over the same storage, whose files are
+   * added to the pack's verified record beside the install's (entries are merged file by file, see
+   * verified.ts and updateProgress), so a planner download that runs, pauses, fails or is cancelled
+   * never touches the files the pack draws with.
+   */
+  async #downloader(
+    packId: string,
+    features: readonly Feature[] = INSTALL_FEATURES,
+  ): Promise<PackDownloader> {
+    const key = downloaderKey(packId, features);
+    const existing = this.#downloaders.get(key);
     if (existing) return existing;
     const pack = this.pack(packId);
-    const plan = await this.plan(packId);
-    const created = this.#downloaders.get(packId);
+    const plan = await this.plan(packId, features);
+    const created = this.#downloaders.get(key);
     if (created) return created;
     const storage = modelStorage();
     const downloader = new PackDownloader(pack, packFiles(pack, plan), {
@@ -260,9 +274,40 @@ class ModelsService {
         });
       },
     });
-    downloader.onProgress((e) => this.#progress.forEach((l) => l(e)));
-    this.#downloaders.set(packId, downloader);
+    // The planner's events are its own: a listener of the pack's install must not read its "ready".
+    if (key === packId) downloader.onProgress((e) => this.#progress.forEach((l) => l(e)));
+    this.#downloaders.set(key, downloader);
     return downloader;
+  }
+
+  // ------------------------------------------------------------------ the planner's first download
+
+  /** Bytes this machine downloads for the pack's planner (its variant for the planner's device). */
+  async plannerBytes(packId: string): Promise<number> {
+    return downloadBytes(await this.plan(packId, PLANNER_FEATURES));
+  }
+
+  async onPlannerChange(packId: string, listener: (s: PackSnapshot) => void): Promise<() => void> {
+    return (await this.#downloader(packId, PLANNER_FEATURES)).onChange(listener);
+  }
+
+  /** What of the planner is stored: verified files and the bytes of a paused or interrupted transfer. */
+  async scanPlanner(packId: string): Promise<PackSnapshot> {
+    return (await this.#downloader(packId, PLANNER_FEATURES)).scan();
+  }
+
+  /** Download (or resume) the planner's files; the pack's installed files are left as they are. */
+  async downloadPlanner(packId: string): Promise<PackSnapshot> {
+    return (await this.#downloader(packId, PLANNER_FEATURES)).start();
+  }
+
+  async pausePlanner(packId: string): Promise<void> {
+    (await this.#downloader(packId, PLANNER_FEATURES)).pause();
+  }
+
+  /** Stop the planner's download and delete what it received; the installed pack stays. */
+  async cancelPlanner(packId: string): Promise<PackSnapshot> {
+    return (await this.#downloader(packId, PLANNER_FEATURES)).discard();
   }
 
   /** Progress events of every pack (initiate | download | progress | done | ready). */
@@ -314,8 +359,14 @@ class ModelsService {
       downloader.pause();
       await downloader.start().catch(() => undefined);
     }
+    const planner = this.#downloaders.get(downloaderKey(packId, PLANNER_FEATURES));
+    if (planner?.running) {
+      planner.pause();
+      await planner.start().catch(() => undefined);
+    }
     await modelStorage().deleteFolder(packId);
     downloader.reset();
+    planner?.reset();
     await downloader.scan();
     const settings = await libraryService.getSettings();
     if (settings.models.activePackId === packId) await libraryService.setActivePack(null);
@@ -467,6 +518,17 @@ class ModelsService {
       throw error;
     }
   }
+}
+
+const PLANNER_FEATURES: readonly Feature[] = ['plan'];
+
+/** The install's downloader is keyed by the pack's id; one for other features by id and features. */
+const downloaderKey = (packId: string, features: readonly Feature[]) =>
+  features === INSTALL_FEATURES ? packId : `${packId}#${[...features].sort().join('+')}`;
+
+function plannerDownload(plan: PackPlan): number | null {
+  const cp = plan.components.find((c) => c.component.role === 'planner-llm');
+  return cp && !cp.unavailable ? downloadBytes(plan) : null;
 }
 
 function summarise(cp: ComponentPlan): ComponentSummary {

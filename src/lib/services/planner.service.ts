@@ -28,19 +28,21 @@ import { PlannerClient, type PlannerEvent } from '../rpc/planner.client';
 import type { SpawnedWorker } from '../rpc/engine.client';
 import type { PlannerStats } from '../../../workers/planner-api';
 import { engineService } from './engine.service';
-import { modelsService, type UsablePack } from './models.service';
+import { modelsService, type PackSnapshot, type UsablePack } from './models.service';
 
 export type {
   Outline,
   PanelPlan,
   PlannedPanel,
   PlannerEvent,
+  PackSnapshot,
   PlannerStats,
   PlanRequest,
   PlanRequestInput,
   PlanSource,
 };
 export { PLAN_LIMITS };
+export { formatBytes } from './models.service';
 
 /** Check what the artist asked for: the request, or one sentence naming the first problem. */
 export const checkPlanRequest = parsePlanRequest;
@@ -49,8 +51,20 @@ export const checkPlanRequest = parsePlanRequest;
 export const planPanel = (planned: PlannedPanel, storyId: string): Panel =>
   panelPlanToPanel(planned, { storyId });
 
-/** Whether plans come from the model here, and if not, why. */
-export type PlannerAvailability = { installed: true; title: string } | { installed: false; reason: string };
+/** The active pack's planner, not (all) downloaded yet: what the plan form offers to download. */
+export interface PlannerDownloadOffer {
+  packId: string;
+  title: string;
+  /** Bytes of the planner's files for this machine (the variant its device runs). */
+  bytes: number;
+  missing: number;
+  files: number;
+}
+
+/** Whether plans come from the model here, and if not, why (and whether a download would fix it). */
+export type PlannerAvailability =
+  | { installed: true; title: string }
+  | { installed: false; reason: string; download: PlannerDownloadOffer | null };
 
 export interface PlanOutcome {
   outline: Outline;
@@ -101,7 +115,7 @@ class PlannerService {
   }
 
   /** The active pack with its planner ready here, or the sentence saying why not. */
-  async #usable(): Promise<{ usable: UsablePack } | { reason: string }> {
+  async #usable(): Promise<{ usable: UsablePack } | { reason: string; download?: PlannerDownloadOffer }> {
     let usable: UsablePack;
     try {
       usable = await modelsService.usablePack('plan');
@@ -116,7 +130,16 @@ class PlannerService {
     const verified = await readVerified(modelStorage(), pack.id);
     const missing = files.filter((f) => !entryMatches(verified.files[f.label], f)).length;
     if (missing)
-      return { reason: `${missing} of ${files.length} planner files of ${pack.title} are not downloaded.` };
+      return {
+        reason: `The planner of ${pack.title} is not downloaded yet (${missing} of ${files.length} files): download it in the plan form for a better plan, written by the model from your premise and cast.`,
+        download: {
+          packId: pack.id,
+          title: pack.title,
+          bytes: await modelsService.plannerBytes(pack.id),
+          missing,
+          files: files.length,
+        },
+      };
     return { usable };
   }
 
@@ -124,7 +147,27 @@ class PlannerService {
     const found = await this.#usable();
     return 'usable' in found
       ? { installed: true, title: found.usable.pack.title }
-      : { installed: false, reason: found.reason };
+      : { installed: false, reason: found.reason, download: found.download ?? null };
+  }
+
+  // The planner's first download, for the plan form (the Models page installs everything else).
+  onDownloadChange(packId: string, listener: (s: PackSnapshot) => void): Promise<() => void> {
+    return modelsService.onPlannerChange(packId, listener);
+  }
+  scanDownload(packId: string): Promise<PackSnapshot> {
+    return modelsService.scanPlanner(packId);
+  }
+  download(packId: string): Promise<PackSnapshot> {
+    return modelsService.downloadPlanner(packId);
+  }
+  pauseDownload(packId: string): Promise<void> {
+    return modelsService.pausePlanner(packId);
+  }
+  cancelDownload(packId: string): Promise<PackSnapshot> {
+    return modelsService.cancelPlanner(packId);
+  }
+  whenOnline(listener: () => void): () => void {
+    return modelsService.whenOnline(listener);
   }
 
   /** Plan (or re-plan one panel); panels arrive through `onEvent` as they are finished. */

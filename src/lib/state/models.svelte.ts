@@ -36,6 +36,8 @@ export interface PackRow {
   checkOk: boolean | null;
   runtime: RuntimeInfo | null;
   importing: boolean;
+  /** The planner's own download (it is not part of the install), when the pack has one. */
+  planner: PackSnapshot | null;
 }
 
 /** The Models view's state: packs, their download snapshots, the capability probe. */
@@ -93,6 +95,7 @@ class ModelsState {
             checkOk: null,
             runtime: null,
             importing: false,
+            planner: null,
           },
       );
       for (const summary of summaries) {
@@ -104,6 +107,15 @@ class ModelsState {
           }),
         );
         await modelsService.scan(summary.id);
+        if (summary.plannerBytes !== null) {
+          this.#unsubscribe.push(
+            await modelsService.onPlannerChange(summary.id, (snapshot) => {
+              const row = this.#row(summary.id);
+              if (row) row.planner = snapshot;
+            }),
+          );
+          await modelsService.scanPlanner(summary.id);
+        }
         await this.#refreshUsage(summary.id);
       }
     } catch (e) {
@@ -170,6 +182,32 @@ class ModelsState {
     } finally {
       await this.#refreshUsage(packId);
     }
+  }
+
+  /** The planner's first download, from the pack's card (the plan form offers the same). */
+  async downloadPlanner(packId: string): Promise<void> {
+    this.#say(packId, null);
+    try {
+      const snapshot = await modelsService.downloadPlanner(packId);
+      const title = this.#row(packId)?.summary.title ?? 'this pack';
+      if (snapshot.offline)
+        this.#say(packId, `You are offline: download the planner of ${title} once the connection returns.`);
+      else if (snapshot.status.kind === 'verified' && snapshot.status.missing.length === 0)
+        this.#say(
+          packId,
+          `The planner of ${title} is downloaded and verified: plans now come from the model.`,
+        );
+      else if (snapshot.faults[0]) this.#say(packId, snapshot.faults[0].message, 'error');
+    } catch (e) {
+      this.#say(packId, userMessage(e), 'error');
+    } finally {
+      await this.#refreshUsage(packId);
+    }
+  }
+
+  async pausePlanner(packId: string): Promise<void> {
+    await modelsService.pausePlanner(packId);
+    this.#say(packId, 'The planner download is paused. The bytes received so far are kept.');
   }
 
   async activate(packId: string): Promise<void> {

@@ -8,23 +8,32 @@
 import { READING_DIRECTIONS, userMessage, type Progress, type ReadingDirection } from '../domain';
 import {
   checkPlanRequest,
+  formatBytes,
   plannerService,
   planPanel,
   PLAN_LIMITS,
   type Outline,
+  type PackSnapshot,
+  type PlannerDownloadOffer,
   type PlannedPanel,
   type PlanRequest,
   type PlanSource,
 } from '../services/planner.service';
 import { storyEditor as editor } from './story-editor.svelte';
 
-export { PLAN_LIMITS, READING_DIRECTIONS };
+export { formatBytes, PLAN_LIMITS, READING_DIRECTIONS };
 
 /** What the board shows of a planned card. */
 export interface PlannedCard {
   index: number;
   source: PlanSource;
   note: string | null;
+}
+
+/** The plan form's offer to download the active pack's planner, and how that download stands. */
+export interface PlannerDownloadView {
+  offer: PlannerDownloadOffer;
+  snapshot: PackSnapshot | null;
 }
 
 interface Session {
@@ -52,6 +61,11 @@ class PlannerState {
   #planned = $state(0);
   #controller: AbortController | null = null;
   #session: Session | null = null;
+  #download = $state.raw<PlannerDownloadView | null>(null);
+  #downloadMessage = $state<{ text: string; kind: 'info' | 'error' } | null>(null);
+  /** Packs whose planner downloader this state listens to: packId → stop listening. */
+  #watching = new Map<string, () => void>();
+  #stopWaiting: (() => void) | null = null;
 
   get open(): boolean {
     return this.#open;
@@ -110,6 +124,15 @@ class PlannerState {
     return this.#cards[panelId] ?? null;
   }
 
+  /** The planner download the form offers (null when the planner is here, or no download would help). */
+  get download(): PlannerDownloadView | null {
+    return this.#download;
+  }
+  /** The last sentence about the planner's download (done, paused, offline, a fault), or null. */
+  get downloadMessage(): { text: string; kind: 'info' | 'error' } | null {
+    return this.#downloadMessage;
+  }
+
   /** Open the form, filled from the story being edited. */
   show(): void {
     const story = editor.story;
@@ -118,6 +141,106 @@ class PlannerState {
     this.#direction = story.layout.direction;
     this.#error = null;
     this.#open = true;
+    void this.refreshPlanner();
+  }
+
+  /** Ask again whether the active pack's planner is here; offer its download when files are missing. */
+  async refreshPlanner(): Promise<void> {
+    try {
+      const found = await plannerService.availability();
+      const offer = found.installed ? null : found.download;
+      if (!offer) {
+        if (!this.#download?.snapshot?.running) this.#download = null;
+        return;
+      }
+      await this.#watch(offer.packId);
+      const snapshot = await plannerService.scanDownload(offer.packId);
+      this.#download = { offer, snapshot };
+    } catch (e) {
+      this.#downloadMessage = { text: userMessage(e), kind: 'error' };
+    }
+  }
+
+  async #watch(packId: string) {
+    if (this.#watching.has(packId)) return;
+    const stop = await plannerService.onDownloadChange(packId, (snapshot) => {
+      const view = this.#download;
+      if (view && view.offer.packId === packId) this.#download = { ...view, snapshot };
+    });
+    this.#watching.set(packId, stop);
+  }
+
+  /** Download (or resume) the planner; when it is verified, plans come from the model. */
+  async downloadPlanner(): Promise<void> {
+    const view = this.#download;
+    if (!view || view.snapshot?.running) return;
+    this.#stopWaiting?.();
+    this.#stopWaiting = null;
+    this.#downloadMessage = null;
+    const { packId, title } = view.offer;
+    try {
+      const snapshot = await plannerService.download(packId);
+      if (snapshot.offline) {
+        this.#downloadMessage = {
+          text: `You are offline: the download of the planner of ${title} continues by itself when the connection returns, and what has arrived is kept.`,
+          kind: 'info',
+        };
+        this.#stopWaiting = plannerService.whenOnline(() => {
+          this.#stopWaiting = null;
+          void this.downloadPlanner();
+        });
+        return;
+      }
+      // The planner is an optional component: "verified" may mean the Hub lacked some of its files.
+      if (snapshot.status.kind === 'verified' && snapshot.status.missing.length === 0) {
+        this.#downloadMessage = {
+          text: `The planner of ${title} is downloaded and verified: plans now come from the model.`,
+          kind: 'info',
+        };
+        await this.refreshPlanner();
+        return;
+      }
+      const fault = snapshot.faults[0];
+      if (fault) {
+        const more =
+          snapshot.faults.length > 1
+            ? ` (${snapshot.faults.length - 1} more files have the same problem.)`
+            : '';
+        this.#downloadMessage = { text: `${fault.message}${more}`, kind: 'error' };
+      }
+    } catch (e) {
+      this.#downloadMessage = { text: userMessage(e), kind: 'error' };
+    }
+  }
+
+  async pausePlanner(): Promise<void> {
+    const view = this.#download;
+    if (!view) return;
+    this.#stopWaiting?.();
+    this.#stopWaiting = null;
+    await plannerService.pauseDownload(view.offer.packId);
+    this.#downloadMessage = {
+      text: 'Paused. The bytes received so far are kept; press Resume to continue.',
+      kind: 'info',
+    };
+  }
+
+  /** Stop the planner's download and delete what arrived of it; the installed pack is untouched. */
+  async cancelPlanner(): Promise<void> {
+    const view = this.#download;
+    if (!view) return;
+    this.#stopWaiting?.();
+    this.#stopWaiting = null;
+    try {
+      const snapshot = await plannerService.cancelDownload(view.offer.packId);
+      this.#download = { ...view, snapshot };
+      this.#downloadMessage = {
+        text: `The planner download was cancelled and what had arrived of it was deleted; ${view.offer.title} still draws and judges as before.`,
+        kind: 'info',
+      };
+    } catch (e) {
+      this.#downloadMessage = { text: userMessage(e), kind: 'error' };
+    }
   }
 
   hide(): void {
@@ -227,6 +350,10 @@ class PlannerState {
       // Whatever arrived is written before the plan counts as ended.
       await Promise.all(writes).catch(() => undefined);
       await editor.persist().catch(() => undefined);
+      if (controller.signal.aborted && this.#session === session) {
+        const kept = replan ? 'the panel keeps its earlier plan' : keptPanels(this.#planned);
+        this.#notes = [...this.#notes, `Planning was cancelled: ${kept}.`];
+      }
       if (this.#controller === controller) this.#controller = null;
       this.#running = false;
       this.#replanning = null;
@@ -244,6 +371,12 @@ class PlannerState {
 
   reset(): void {
     this.cancel();
+    this.#watching.forEach((stop) => stop());
+    this.#watching.clear();
+    this.#stopWaiting?.();
+    this.#stopWaiting = null;
+    this.#download = null;
+    this.#downloadMessage = null;
     this.#open = false;
     this.#session = null;
     this.#cards = {};
@@ -252,5 +385,10 @@ class PlannerState {
     this.#error = null;
   }
 }
+
+const keptPanels = (n: number) =>
+  n === 0
+    ? 'no panel was finished'
+    : `the ${n === 1 ? 'finished panel stays' : `${n} finished panels stay`} on the board`;
 
 export const planner = new PlannerState();

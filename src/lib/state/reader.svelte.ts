@@ -64,6 +64,8 @@ class ReaderState {
   #measure: TextMeasurer | null = null;
   #loads = 0;
   #saving = Promise.resolve();
+  /** Writes asked for and not yet stored. */
+  #pending = $state(0);
   /** How long the last layout took (ms), for the bench. */
   layoutMs = 0;
 
@@ -77,6 +79,10 @@ class ReaderState {
   }
   get status(): string | null {
     return this.#status;
+  }
+  /** True while an edit is still being stored (leaving the page now could lose it). */
+  get saving(): boolean {
+    return this.#pending > 0;
   }
   get story(): Story | null {
     return this.#source?.story ?? null;
@@ -323,6 +329,7 @@ class ReaderState {
 
   /** Writes go one after another, in the order the artist made them. */
   #write(work: () => Promise<void>): Promise<void> {
+    this.#pending++;
     const done = this.#saving.then(async () => {
       try {
         await work();
@@ -330,6 +337,8 @@ class ReaderState {
         this.#status = 'Saved.';
       } catch (e) {
         this.#error = userMessage(e);
+      } finally {
+        this.#pending--;
       }
     });
     this.#saving = done;

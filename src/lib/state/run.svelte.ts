@@ -48,6 +48,10 @@ export interface CurrentStep {
   firstStep: number;
 }
 
+const WAITING =
+  'Another tab is running this story’s quality gate; this tab takes the run over if that tab closes.';
+const TOOK_OVER = 'The tab that was running this story’s quality gate closed; this tab took the run over.';
+
 /** The quality-gate run of a story: queue, progress, attempts per panel, thumbnails; pause/resume/cancel. */
 class RunState {
   #storyId = $state<string | null>(null);
@@ -244,6 +248,7 @@ class RunState {
     }
     this.#storyId = storyId;
     this.#active = gateService.activeStoryId === storyId;
+    if (gateService.waitingStoryId === storyId) this.#status = WAITING;
     try {
       const [run, found] = await Promise.all([gateService.run(storyId), libraryService.getStory(storyId)]);
       if (ticket !== this.#loads) return;
@@ -484,7 +489,28 @@ class RunState {
     }
     if (e.type === 'respawn') {
       this.#respawns++;
-      this.#status = `The engine was restarted (${e.reason}); the attempt is being retried.`;
+      if (storyId !== this.#storyId) return;
+      this.#status = e.message;
+      // The attempt under way was cut short; the fresh worker reports its retry from the start.
+      this.#current = null;
+      return;
+    }
+    if (e.type === 'halted') {
+      if (storyId !== this.#storyId) return;
+      this.#status = e.message;
+      this.#current = null;
+      return;
+    }
+    if (e.type === 'waiting') {
+      if (storyId === this.#storyId) this.#status = WAITING;
+      return;
+    }
+    if (e.type === 'took-over') {
+      if (storyId === this.#storyId) {
+        this.#active = true;
+        this.#startTick();
+        this.#status = TOOK_OVER;
+      }
       return;
     }
     if (e.type === 'saved') {

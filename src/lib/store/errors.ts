@@ -1,7 +1,7 @@
 /**
  * Turns whatever IndexedDB throws into one StoryLoomError with a sentence a person can act on.
  */
-import { StoryLoomError, isStoryLoomError } from '../domain';
+import { StoryLoomError, isDiskFullError, isStoryLoomError } from '../domain';
 
 export const QUOTA_MESSAGE =
   'Your browser has no room left to save this. Free some space (delete old stories or attempts, or models in Models) and try again. Nothing already saved was changed.';
@@ -26,21 +26,21 @@ const nameOf = (e: unknown): string => String((e as ErrorLike | null)?.name ?? '
 const messageOf = (e: unknown): string => String((e as ErrorLike | null)?.message ?? '');
 
 /**
- * Quota shows up in three costumes: a QuotaExceededError; Chrome's AbortError on the transaction
- * whose `error` (or cause) is the QuotaExceededError; and, when the disk itself is full, a bare
- * AbortError the browser raised on its own. Our own aborts never reach here as AbortError: the
- * repositories rethrow the error that made them abort.
+ * Quota shows up in several costumes: a QuotaExceededError; Chrome's AbortError on the transaction
+ * whose `error` (or cause) is the QuotaExceededError; a bare AbortError the browser raised on its own
+ * when the disk itself is full; and what a really full disk gives (domain/disk-full.ts: LevelDB's
+ * FILE_ERROR_NO_SPACE, blobs that could not be written). Our own aborts never reach here as
+ * AbortError: the repositories rethrow the error that made them abort.
  */
 export function isQuotaError(e: unknown): boolean {
+  if (isStoryLoomError(e)) return e.code === 'quota-exceeded';
   const name = nameOf(e);
-  if (name === 'QuotaExceededError') return true;
   if (name === 'AbortError') {
     const inner = (e as ErrorLike).error ?? (e as ErrorLike).cause ?? (e as ErrorLike).inner;
     if (inner) return isQuotaError(inner);
     return true;
   }
-  if (name === 'UnknownError') return /quota|disk|space/i.test(messageOf(e));
-  return false;
+  return isDiskFullError(e);
 }
 
 const DOING: Record<StorageAction, string> = {

@@ -1,6 +1,7 @@
 export * from './names';
 export * from './db';
 export * from './errors';
+export { ensureRoom, setRoomProbe, HEADROOM_BYTES, type RoomProbe } from './room';
 export * from './migrations';
 export * from './characters';
 export * from './stories';

@@ -38,6 +38,7 @@ import {
   makeCharacter,
   makeStory,
   mulberry32,
+  seededAttempt,
   uuid,
 } from '../data';
 import type { Rng } from '../data';
@@ -467,31 +468,17 @@ export async function seedReaderStory(
     attempts.push(
       parseOrThrow(
         Attempt,
-        {
-          schemaVersion: SCHEMA_VERSION.attempt,
+        seededAttempt({
           id: attemptId,
           panelId,
           storyId: story.id,
           index: 0,
           seed: 1000 + i,
-          chunks: [],
-          parameters: {
-            mode: 'txt2img',
-            width: 512,
-            height: 512,
-            numInferenceSteps: 4,
-            guidanceScale: 0,
-            scheduler: 'euler',
-            strength: null,
-            packId: 'tiny',
-            baseIndex: null,
-          },
+          width: 512,
+          height: 512,
           imageId,
-          report: null,
-          action: { kind: 'accept', reason: 'Accepted by the artist.', diff: [] },
-          timings: {},
           createdAt,
-        },
+        }),
         'attempt',
       ),
     );
@@ -505,25 +492,14 @@ export async function seedReaderStory(
       attempts.push(
         parseOrThrow(
           Attempt,
-          {
-            schemaVersion: SCHEMA_VERSION.attempt,
+          seededAttempt({
             id: extraId,
             panelId,
             storyId: story.id,
             index: k,
             seed: 5000 + 100 * i + k,
-            chunks: [],
-            parameters: {
-              mode: 'txt2img',
-              width: 512,
-              height: 512,
-              numInferenceSteps: 4,
-              guidanceScale: 0,
-              scheduler: 'euler',
-              strength: null,
-              packId: 'tiny',
-              baseIndex: null,
-            },
+            width: 512,
+            height: 512,
             imageId: extraImageId,
             report: {
               checks: [
@@ -548,7 +524,7 @@ export async function seedReaderStory(
             action: { kind: 'reseed', reason: 'Identity below the threshold.', diff: [] },
             timings: { generateMs: 900 + k, judgeMs: 300 + k },
             createdAt: at,
-          },
+          }),
           'attempt',
         ),
       );

@@ -1,7 +1,8 @@
 /**
  * A studio in a persistent browser profile (a real user-data folder on disk, not an off-the-record
  * context), for what only such a profile shows: the browser process killed outright and relaunched
- * on the same folder, and a small storage quota set through CDP. Types only from Playwright and Node.
+ * on the same folder, and a full disk (the folder on a small filesystem, helpers/disk.ts). Types only
+ * from Playwright and Node.
  */
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -58,8 +59,13 @@ async function launch(dir: string, hooks: Hooks): Promise<{ context: BrowserCont
   return { context, page };
 }
 
-export async function openProfile(hooks: Hooks, url = '/#/library'): Promise<Profile> {
-  const dir = await mkdtemp(join(tmpdir(), 'storyloom-profile-'));
+/** `parent`: the folder to make the profile in (a small filesystem, for a full disk); the system's temp by default. */
+export async function openProfile(
+  hooks: Hooks,
+  url = '/#/library',
+  parent: string = tmpdir(),
+): Promise<Profile> {
+  const dir = await mkdtemp(join(parent, 'storyloom-profile-'));
   let { context, page } = await launch(dir, hooks);
   await page.goto(url);
   const profile: Profile = {
@@ -119,11 +125,4 @@ export function readStores<S extends string>(
     for (const image of out.images ?? []) image.blob = (image.blob as Blob).size;
     return out;
   }, stores) as Promise<Record<S, Record<string, unknown>[]>>;
-}
-
-/** Give the studio's origin a storage quota of `quotaSize` bytes (CDP); the estimate API does not see it. */
-export async function setQuota(page: Page, quotaSize: number): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: ORIGIN, quotaSize });
-  await cdp.detach();
 }
