@@ -355,18 +355,15 @@ class ModelsService {
 
   async remove(packId: string): Promise<void> {
     const downloader = await this.#downloader(packId);
-    if (downloader.running) {
-      downloader.pause();
-      await downloader.start().catch(() => undefined);
-    }
     const planner = this.#downloaders.get(downloaderKey(packId, PLANNER_FEATURES));
-    if (planner?.running) {
-      planner.pause();
-      await planner.start().catch(() => undefined);
-    }
+    const both = planner ? [downloader, planner] : [downloader];
+    for (const d of both)
+      if (d.running) {
+        d.pause();
+        await d.start().catch(() => undefined);
+      }
     await modelStorage().deleteFolder(packId);
-    downloader.reset();
-    planner?.reset();
+    for (const d of both) d.reset();
     await downloader.scan();
     const settings = await libraryService.getSettings();
     if (settings.models.activePackId === packId) await libraryService.setActivePack(null);
