@@ -2,16 +2,21 @@
  * A full disk in a real browser: the persistent profile lives on a small tmpfs of its own, and a
  * filler file takes every byte left, so Chromium's own writes fail as they do on a full machine
  * (LevelDB "FILE_ERROR_NO_SPACE", blob files that cannot be written, OPFS refusing). Saving a story,
- * storing an attempt and importing a bundle each show one sentence that says the
+ * storing an attempt, importing a bundle and downloading a pack each show one sentence that says the
  * storage is full and what to do, and every record made before is still there, field for field
  * (read back through IndexedDB itself once the filler is gone; pictures compared by size). Then, with
  * room again, the same action succeeds. Real engine worker on the tiny pack (WASM, judge off). Needs the right to mount.
+ *
+ * The pack download asks the disk for room before each file (models/downloader.ts): on Chromium 150 the
+ * browser process itself could crash when OPFS's own directory database met the full disk
+ * (SandboxDirectoryDatabase "IO error", then crashpad), so the download must stop before that.
  */
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { mountSmallDisk, type SmallDisk } from './helpers/disk';
 import { TINY } from './helpers/hooks';
+import { readPackJson, serveHub } from './helpers/hub-routes';
 import { createCharacter, createStory } from './helpers/library';
 import { openProfile, readStores, type Profile } from './helpers/profile';
 
@@ -25,11 +30,13 @@ const FULL = /no room left|disk is full/i;
 
 let disk: SmallDisk | undefined;
 let profile: Profile | undefined;
-test.afterAll(async () => {
+test.afterEach(async () => {
   try {
     await profile?.close();
   } finally {
     disk?.unmount();
+    profile = undefined;
+    disk = undefined;
   }
 });
 
@@ -133,9 +140,66 @@ test('a full disk: story save, attempt and bundle import each say so once and lo
   const afterD = sorted(await readStores(page, STORES));
   expect(afterD.stories).toHaveLength(2);
 
-  // (c) A pack download onto the full disk is not shown here: on Debian's Chromium 150 the browser
-  // process itself crashes when OPFS's own directory database cannot write (SandboxDirectoryDatabase
-  // "IO error", then crashpad), before any sentence of ours can appear. The mapping of what a full disk
-  // gives a pack download is unit-tested (tests/store/disk-full.test.ts, tests/unit/models-transfer).
+  expect(errors).toEqual([]);
+});
+
+test('a full disk: a pack download says so once, asks nothing of the Hub it cannot keep, and finishes once there is room', async () => {
+  test.setTimeout(300_000);
+  disk = mountSmallDisk(DISK_MB);
+  profile = await openProfile(
+    { ...TINY, backend: 'wasm', judgeOff: true, servedTestPacks: false },
+    '/#/library',
+    disk.dir,
+  );
+  const page = profile.page;
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await createCharacter(page, 'Mira', 3);
+  // The tiny pack is not served by our origin here but by the Hub (routes), and not yet downloaded.
+  await page.goto('/#/models');
+  const hub = await serveHub(profile.context, readPackJson('tiny-pack'));
+  const before = sorted(await readStores(page, STORES));
+  const card = page.getByTestId('pack-tiny');
+  await expect(card.getByTestId('pack-status')).toHaveText('Not downloaded');
+
+  // (1) Started on a full disk: the room check refuses before any file is asked for.
+  disk.fill();
+  await card.getByTestId('download').click();
+  await expect(card.getByTestId('pack-message')).toBeVisible({ timeout: 30_000 });
+  await expectOneFullSentence(page);
+  await expect(card.getByTestId('pack-message')).toContainText(
+    'Free space or delete a pack, then press Resume',
+  );
+  expect(
+    hub.log.filter((r) => r.method === 'GET'),
+    'no file asked for',
+  ).toEqual([]);
+  disk.release();
+  expect(sorted(await readStores(page, STORES))).toEqual(before);
+
+  // (2) The disk fills during the download: some files arrive, then one sentence, and what arrived is kept.
+  disk.fill(400 * 1024);
+  await card.getByTestId('download').click();
+  await expect(card.getByTestId('pack-message')).toBeVisible({ timeout: 30_000 });
+  await expectOneFullSentence(page);
+  const verified = await card
+    .locator('[data-testid="file-row"][data-state="verified"]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-file')));
+  expect(verified.length, 'some files arrived whole before the disk was full').toBeGreaterThan(0);
+  expect(verified.length, 'not every file').toBeLessThan(hub.files.size);
+  disk.release();
+  expect(sorted(await readStores(page, STORES))).toEqual(before);
+
+  // (3) With room again, Resume finishes the pack without asking again for a file it already has whole.
+  const asked = hub.log.length;
+  await card.getByTestId('download').click();
+  await expect(card.getByTestId('pack-status')).toHaveText('Installed', { timeout: 60_000 });
+  const again = hub.log.slice(asked).filter((r) => r.method === 'GET');
+  expect(again.length, 'the rest was asked for').toBeGreaterThan(0);
+  expect(
+    again.filter((r) => verified.includes(r.label)),
+    'no verified file is asked for again',
+  ).toEqual([]);
+  await expect(card.getByTestId('pack-message')).toContainText('Installed');
   expect(errors).toEqual([]);
 });

@@ -80,6 +80,8 @@ async function setSettings(page: Page, thresholds: Record<string, number>): Prom
     await input.dispatchEvent('change');
   }
   await page.getByRole('button', { name: 'Save settings' }).click();
+  // The settings are stored once the screen says so (a save waits for the disk's room check).
+  await expect(page.getByTestId('form-status')).toHaveText('Settings saved.');
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.reload();
   await expect(page.getByLabel('Steps')).toHaveValue('2');

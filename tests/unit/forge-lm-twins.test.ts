@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { llmVocabulary } from '../../models/forge/llm-twin.ts';
 import { NEVER } from '../../models/forge/lm-ops.ts';
-import { vlmVocabulary } from '../../models/forge/vlm-twin.ts';
+import { VLM_SPECIALS, VLM_TWIN, vlmVocabulary } from '../../models/forge/vlm-twin.ts';
 import type { Component, Graph, Pack } from '../../src/lib/models/manifest.ts';
 import { ensureForged, forgedPath, openSession, ort, readPack } from '../helpers/forge.ts';
 
@@ -319,5 +319,23 @@ describe('vlm-judge twin (Florence2ForConditionalGeneration)', { timeout: 30_000
     expect(three['present.0.decoder.key']?.dims).toEqual([1, 12, 3, 64]);
     const again = lastLogits((await decode(enc, [2, 0, 7])).logits as ort.Tensor, n);
     expect(again).toEqual(full);
+  });
+
+  test('greedy decoding ends the answer with </s> after exactly answerTokens tokens, as the real model stops', async () => {
+    const enc = await encode(image(), question);
+    const words = vlmVocabulary();
+    const eos = words.indexOf(VLM_SPECIALS.eos);
+    const answer: number[] = [];
+    // The decoder starts from </s> (decoder_start_token_id), then feeds back its own argmax.
+    let step = await decode(enc, [eos]);
+    for (let i = 0; i < 40; i++) {
+      const logits = lastLogits(step.logits as ort.Tensor, words.length);
+      const next = logits.indexOf(Math.max(...logits));
+      if (next === eos) break;
+      answer.push(next);
+      step = await decode(enc, [next], asPast(step));
+    }
+    expect(answer).toHaveLength(VLM_TWIN.answerTokens);
+    expect(answer.every((id) => words[id] !== undefined && !/^<.*>$/.test(words[id] ?? ''))).toBe(true);
   });
 });

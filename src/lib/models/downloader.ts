@@ -59,7 +59,8 @@ export interface PackSnapshot {
   status: PackStatus;
   running: boolean;
   notes: TransferNote[];
-  faults: { label: string | null; message: string; resumable: boolean }[];
+  /** What went wrong, a full disk first (it explains the files that failed after it). */
+  faults: { label: string | null; message: string; resumable: boolean; diskFull?: boolean }[];
   /**
    * The run stopped because the browser is offline (not started, or the connection went with the
    * network): the other files were not tried, and a Resume once back online continues.
@@ -83,6 +84,12 @@ export interface DownloaderDeps {
   estimate?: () => Promise<{ usage?: number; quota?: number }>;
   /** Is the browser online (navigator.onLine)? Offline, no file is tried. */
   online?: () => boolean;
+  /**
+   * Does the disk take `bytes` more? Asked before each file and every ROOM_EVERY_BYTES of one, so a
+   * full disk stops the download before the browser's own file system meets it (default: the OPFS
+   * probe of models/room.ts).
+   */
+  hasRoom?: (bytes: number) => Promise<boolean>;
 }
 
 interface Slot {
@@ -120,7 +127,10 @@ export class PackDownloader {
   #notes = new Map<string, TransferNote>();
   #faults: PackSnapshot['faults'] = [];
   #offline = false;
+  /** This run met a full disk: no further file is tried, and storage errors after it are the disk's. */
+  #diskFull = false;
   readonly #online: () => boolean;
+  readonly #hasRoom: (bytes: number) => Promise<boolean>;
   #lastPackEmit = 0;
 
   constructor(pack: Pack, files: PackFile[], deps: DownloaderDeps) {
@@ -131,6 +141,7 @@ export class PackDownloader {
     this.#now = deps.now ?? (() => performance.now());
     this.#prepare = deps.prepare ?? null;
     this.#online = deps.online ?? (() => globalThis.navigator?.onLine ?? true);
+    this.#hasRoom = deps.hasRoom ?? (async (bytes) => !(await diskIsFull(bytes, isQuotaError)));
     this.#estimate =
       deps.estimate ?? (async () => (navigator.storage?.estimate ? navigator.storage.estimate() : {}));
     for (const file of files)
@@ -216,6 +227,7 @@ export class PackDownloader {
   async #run(): Promise<PackSnapshot> {
     await this.scan();
     this.#faults = [];
+    this.#diskFull = false;
     // Offline, every file would fail alike: try none, and say so once (the caller resumes when online).
     this.#offline = !this.#online();
     if (this.#offline) return this.snapshot();
@@ -238,7 +250,7 @@ export class PackDownloader {
     const worker = async () => {
       for (
         let slot = queue.shift();
-        slot && !controller.signal.aborted && !this.#offline;
+        slot && !controller.signal.aborted && !this.#offline && !this.#diskFull;
         slot = queue.shift()
       )
         await this.#downloadOne(slot, controller.signal);
@@ -265,7 +277,7 @@ export class PackDownloader {
       try {
         await this.#prepareOne(slot, signal);
       } catch (error) {
-        this.#failed(slot, await explainStorageError(error), signal, entry.size);
+        this.#failed(slot, await this.#explain(error), signal, entry.size);
       } finally {
         this.#changed();
       }
@@ -296,6 +308,8 @@ export class PackDownloader {
 
     let sink: Awaited<ReturnType<ModelStorage['openPart']>> | null = null;
     try {
+      // The disk must take this file (up to ROOM_PROBE_BYTES of it) before a byte of it is asked for.
+      await this.#ensureRoom(file.label, offset, Math.max(0, slot.expected - offset));
       note.requests++;
       const response = await this.#fetch(file.url, {
         headers: offset > 0 ? { Range: rangeHeader(offset) } : {},
@@ -344,9 +358,18 @@ export class PackDownloader {
       if (sink.size !== offset) throw new Error(`${file.label}.part changed while it was being resumed`);
       if (decision.kind !== 'complete' && response.body) {
         const reader = response.body.getReader();
+        let sinceRoom = 0;
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
+          sinceRoom += value.byteLength;
+          if (sinceRoom >= ROOM_EVERY_BYTES) {
+            sinceRoom = 0;
+            await this.#ensureRoom(file.label, sink.size, ROOM_PROBE_BYTES).catch(async (e: unknown) => {
+              await reader.cancel().catch(() => undefined);
+              throw e;
+            });
+          }
           hasher.update(value);
           await sink.write(value);
           note.fetched += value.byteLength;
@@ -381,11 +404,29 @@ export class PackDownloader {
     } catch (error) {
       await sink?.close().catch(() => undefined);
       const kept = await this.#storage.partSize(file.key).catch(() => 0);
-      this.#failed(slot, await explainStorageError(error), signal, kept);
+      this.#failed(slot, await this.#explain(error), signal, kept);
       await this.#saveProgress();
     } finally {
       this.#changed();
     }
+  }
+
+  /** Throws the disk-full fault when the disk does not take `bytes` (at most ROOM_PROBE_BYTES) more. */
+  async #ensureRoom(label: string, kept: number, bytes: number): Promise<void> {
+    const probe = Math.min(ROOM_PROBE_BYTES, bytes + ROOM_SLACK_BYTES);
+    if (this.#diskFull || !(await this.#hasRoom(probe))) throw faults.diskFull(label, kept);
+  }
+
+  /**
+   * A storage error that names no cause (a DOMException other than quota, network or abort) is the
+   * full disk's when this run has met one, or when the disk takes no more now (Chromium fails pack
+   * files on a full disk with an InvalidStateError, and its file system keeps failing so after).
+   */
+  async #explain(error: unknown): Promise<unknown> {
+    if (isModelFault(error) || isQuotaError(error) || !(error instanceof DOMException)) return error;
+    if (error.name === 'NetworkError' || error.name === 'AbortError') return error;
+    if (!this.#diskFull && (await this.#hasRoom(ROOM_PROBE_BYTES))) return error;
+    return new DOMException(`The disk is full (${error.name}: ${error.message})`, 'QuotaExceededError');
   }
 
   /** Widen a verified source; the bar counts the source's bytes a second time while it runs. */
@@ -420,7 +461,9 @@ export class PackDownloader {
       this.#faults.push({ label: file.label, message: fault.message, resumable: false });
       return;
     }
-    this.#faults.push({ label: file.label, message: fault.message, resumable: fault.resumable });
+    const diskFull = fault.fault === 'disk-full';
+    if (diskFull) this.#diskFull = true;
+    this.#faults.push({ label: file.label, message: fault.message, resumable: fault.resumable, diskFull });
     // The network went away: the files still queued are not tried (they would fail the same way).
     if (fault.fault === 'network' && !this.#online()) this.#offline = true;
     if (fault.resumable) {
@@ -564,7 +607,7 @@ export class PackDownloader {
       ),
       running: this.#running !== null,
       notes: [...this.#notes.values()],
-      faults: [...this.#faults],
+      faults: [...this.#faults.filter((f) => f.diskFull), ...this.#faults.filter((f) => !f.diskFull)],
       offline: this.#offline,
     };
   }
@@ -612,20 +655,12 @@ function serverTotal(response: Response): number | null {
   return null;
 }
 
-/** Bytes the disk must still take for a storage failure not to count as a full disk. */
-const ROOM_PROBE_BYTES = 1024 * 1024;
-
-/**
- * A storage error that names no cause (a DOMException other than quota, network or abort) is asked
- * about: if the disk takes no more, it was the full disk (Chromium 156 fails pack files on a full disk
- * with an InvalidStateError).
- */
-async function explainStorageError(error: unknown): Promise<unknown> {
-  if (isModelFault(error) || isQuotaError(error) || !(error instanceof DOMException)) return error;
-  if (error.name === 'NetworkError' || error.name === 'AbortError') return error;
-  if (!(await diskIsFull(ROOM_PROBE_BYTES, isQuotaError))) return error;
-  return new DOMException(`The disk is full (${error.name}: ${error.message})`, 'QuotaExceededError');
-}
+/** The room asked of the disk before a file (or what is left of it, if less) and every ROOM_EVERY_BYTES. */
+const ROOM_PROBE_BYTES = 2 * 1024 * 1024;
+/** Room kept beyond a small file's own bytes (the file system's own records). */
+const ROOM_SLACK_BYTES = 64 * 1024;
+/** Bytes of one file received between two room checks. */
+const ROOM_EVERY_BYTES = 64 * 1024 * 1024;
 
 function toFault(error: unknown, label: string, kept: number): ModelFault {
   if (isModelFault(error)) return error;
