@@ -690,6 +690,7 @@ export function makeStory(spec: BenchSpec, index: number): StoryRecord {
     pictures.push({ imageId, pool: Math.floor(arng() * PANEL_PICTURE_POOL), createdAt: acceptedAt });
     panels.push({
       schemaVersion: SCHEMA_VERSION.panel,
+      plannedBy: null,
       id: panelId,
       storyId,
       cast: members,

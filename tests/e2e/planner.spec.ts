@@ -30,6 +30,7 @@ interface StoredPanel {
   status: string;
   beat: string;
   caption: string;
+  plannedBy: 'model' | 'template' | null;
   cast: { characterId: string; pose: string; expression: string; facing: string; gaze: string }[];
   scene: { timeOfDay: string };
   composition: { shotSize: string; cameraAngle: string };
@@ -124,7 +125,11 @@ test.describe('without a planner in the pack', () => {
       expectValid(panel, chosen);
       // The template invents no dialogue.
       expect(panel.dialogue).toEqual([]);
+      expect(panel.plannedBy).toBe('template');
     }
+    // The mark is kept with the panels: a reload still says the template planned them.
+    await page.reload();
+    await expect(page.locator('[data-testid="planned-flag"][data-source="template"]')).toHaveCount(5);
   });
 });
 
@@ -211,8 +216,16 @@ test.describe('with the planner twin', () => {
     await expect.poll(async () => (await storedPlan(page)).panels.length, { timeout: 10_000 }).toBe(1);
     const stored = await storedPlan(page);
     expectValid(stored.panels[0]!, new Set([stored.characterIds.Mira!, stored.characterIds.Bo!]));
-    // A reload keeps it: the finished panel was stored, the cancelled ones never were.
+    expect(stored.panels[0]!.plannedBy).toBe('model');
+    // A reload keeps it: the finished panel was stored, the cancelled ones never were. It still says
+    // the model planned it; re-planning needs the plan's outline, which this session no longer has.
     await page.reload();
     await expect(page.getByTestId('panel-item')).toHaveCount(1);
+    await expect(page.locator('[data-testid="planned-flag"][data-source="model"]')).toHaveCount(1);
+    await expect(page.getByTestId('panel-replan')).toHaveCount(0);
+    // An artist's own panel carries no mark.
+    await page.getByRole('button', { name: 'Add panel' }).click();
+    await expect(page.getByTestId('panel-item')).toHaveCount(2);
+    await expect(page.getByTestId('planned-flag')).toHaveCount(1);
   });
 });

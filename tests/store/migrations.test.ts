@@ -174,7 +174,7 @@ describe('migratePanel', () => {
       { id: 'line-1', speakerId: 'c1', kind: 'speech', text: 'Hold the lantern.' },
       { id: 'line-2', speakerId: null, kind: 'speech', text: 'Who goes there?' },
     ]);
-    expect([v3.beat, v3.importance, v3.lettering]).toEqual(['', 1, []]);
+    expect([v3.beat, v3.importance, v3.lettering, v3.plannedBy]).toEqual(['', 1, [], null]);
     expect([v3.status, v3.acceptedAttemptId, v3.caption]).toEqual(['accepted', 'a1', 'The fog came in.']);
     expect(Panel.parse(v3)).toEqual(v3);
   });
@@ -185,6 +185,18 @@ describe('migratePanel', () => {
     expect(v3.status).toBe('draft');
     expect(v3.dialogue.map((d) => d.id)).toEqual(['line-1', 'line-2']);
     expect(Panel.parse(v3)).toEqual(v3);
+  });
+
+  it('a v3 panel stored before the planner mark was kept reads as planned by no one; a mark is kept', () => {
+    const v3 = migratePanel(panelV2);
+    const { plannedBy: _gone, ...before } = v3;
+    expect(migratePanel(before as never).plannedBy).toBeNull();
+    expect(migratePanel({ ...v3, plannedBy: 'model' }).plannedBy).toBe('model');
+    const bad = Panel.safeParse({ ...v3, plannedBy: 'artist' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toBe(
+      'A panel is planned by "model" or "template", or by no one (null).',
+    );
   });
 
   it('refuses a panel newer than this code', () => {

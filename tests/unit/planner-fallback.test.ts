@@ -51,7 +51,10 @@ describe('template fallback', () => {
         expect(validateOutline(JSON.stringify(plan.outline), request)).toMatchObject({ ok: true });
         for (const p of plan.panels) {
           expect(validatePanelPlan(JSON.stringify(p.plan), request, p.beat)).toMatchObject({ ok: true });
-          expect(Panel.safeParse(panelPlanToPanel(p, { storyId: 's', now: 1 })).success).toBe(true);
+          const panel = panelPlanToPanel(p, { storyId: 's', now: 1 });
+          expect(Panel.safeParse(panel).success).toBe(true);
+          // The board's mark survives a reload because the panel itself says who planned it.
+          expect(panel.plannedBy).toBe(p.source);
         }
       }
     }

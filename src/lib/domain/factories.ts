@@ -58,6 +58,7 @@ export function newPanel(storyId: string, now = Date.now()): Panel {
     lettering: [],
     status: 'draft',
     acceptedAttemptId: null,
+    plannedBy: null,
     createdAt: now,
     updatedAt: now,
   };

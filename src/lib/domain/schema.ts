@@ -349,6 +349,16 @@ export const Panel = z
       .default([]),
     status: PanelStatus,
     acceptedAttemptId: id.nullable(),
+    /**
+     * Who wrote this panel's plan when the story planner made it: the model, or the template it falls
+     * back to; null for a panel the artist made. Kept as the artist edits, so the board can still say so.
+     */
+    plannedBy: z
+      .enum(['model', 'template'], {
+        error: 'A panel is planned by "model" or "template", or by no one (null).',
+      })
+      .nullable()
+      .default(null),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

@@ -439,7 +439,10 @@ export interface PanelTarget {
  * and cut to the domain's limits, blank dialogue lines dropped, regions laid side by side, the beat's
  * summary and importance kept. The result passes the domain's Panel schema.
  */
-export function panelPlanToPanel(planned: Pick<PlannedPanel, 'beat' | 'plan'>, target: PanelTarget): Panel {
+export function panelPlanToPanel(
+  planned: Pick<PlannedPanel, 'beat' | 'plan'> & { source?: PlanSource },
+  target: PanelTarget,
+): Panel {
   const { beat, plan } = planned;
   const panel = newPanel(target.storyId, target.now);
   const seen = new Set<string>();
@@ -448,6 +451,7 @@ export function panelPlanToPanel(planned: Pick<PlannedPanel, 'beat' | 'plan'>, t
   return {
     ...panel,
     schemaVersion: SCHEMA_VERSION.panel,
+    plannedBy: planned.source ?? null,
     cast: cast.slice(0, MAX_CAST).map((m, i, all) => ({
       characterId: m.characterId,
       pose: m.pose,

@@ -5,7 +5,7 @@
  * editor's board one by one as the planner finishes them, and each is saved as it arrives, so a
  * cancel or a reload keeps the finished ones.
  */
-import { READING_DIRECTIONS, userMessage, type Progress, type ReadingDirection } from '../domain';
+import { READING_DIRECTIONS, userMessage, type Panel, type Progress, type ReadingDirection } from '../domain';
 import {
   checkPlanRequest,
   formatBytes,
@@ -120,8 +120,16 @@ class PlannerState {
   get planned(): number {
     return this.#planned;
   }
-  card(panelId: string): PlannedCard | null {
-    return this.#cards[panelId] ?? null;
+  /** The board's mark for a panel: this session's card, else what the stored panel says planned it. */
+  card(panel: Pick<Panel, 'id' | 'plannedBy'>): PlannedCard | null {
+    const card = this.#cards[panel.id];
+    if (card) return card;
+    return panel.plannedBy ? { index: -1, source: panel.plannedBy, note: null } : null;
+  }
+
+  /** Can this panel be planned again here (its plan's outline is in this session)? */
+  canReplan(panelId: string): boolean {
+    return Boolean(this.#session?.panels.has(panelId) && this.#session.outline);
   }
 
   /** The planner download the form offers (null when the planner is here, or no download would help). */

@@ -26,6 +26,7 @@ export function specOf(story: Story, panels: Panel[]): StorySpec {
       dialogue: p.dialogue.map((d) => ({ ...d })),
       beat: p.beat,
       importance: p.importance,
+      plannedBy: p.plannedBy ?? null,
       lettering: p.lettering.map((b) => ({
         ...b,
         box: b.box ? { ...b.box } : null,

@@ -128,7 +128,10 @@ export type PanelV1 = Omit<PanelV2, 'schemaVersion' | 'status'> & {
 };
 
 /** Panel as saved before the reader: no beat, importance or lettering; dialogue lines without id or kind. */
-export type PanelV2 = Omit<Panel, 'schemaVersion' | 'dialogue' | 'beat' | 'importance' | 'lettering'> & {
+export type PanelV2 = Omit<
+  Panel,
+  'schemaVersion' | 'dialogue' | 'beat' | 'importance' | 'lettering' | 'plannedBy'
+> & {
   schemaVersion: 2;
   dialogue: DialogueLineV1[];
 };
@@ -163,6 +166,7 @@ function panelV2toV3(raw: PanelV2): Panel {
     beat: '',
     importance: 1,
     lettering: [],
+    plannedBy: null,
   };
 }
 
@@ -171,7 +175,8 @@ export function migratePanel(raw: PanelV1 | PanelV2 | Panel): Panel {
   let record = raw;
   if (record.schemaVersion === 1) record = panelV1toV2(record);
   if (record.schemaVersion === 2) record = panelV2toV3(record);
-  return record;
+  // v3 panels stored before the planner's mark was kept have none: the artist made them or it was lost.
+  return record.plannedBy === undefined ? { ...record, plannedBy: null } : record;
 }
 
 export function migrateAttempt(raw: Attempt): Attempt {
