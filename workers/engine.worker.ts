@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { installWireErrors } from '../src/lib/rpc/wire';
-import { loseDeviceForTest, onDeviceLost } from '../src/lib/runtime/device';
+import { loseDeviceForTest, onDeviceLost, settledLoss } from '../src/lib/runtime/device';
 import { createBrowserEngine } from '../src/lib/runtime/engine-browser';
 import { EngineError, stepDelay, type DiffusionEngine } from '../src/lib/pipeline';
 import type { EngineApi, EngineInfo, EngineInit } from './api';
@@ -41,6 +41,8 @@ async function job<T>(
   try {
     return await work(controller.signal);
   } catch (e) {
+    // A lost device fails a readback before it says it is lost: let the loss settle, then code it.
+    await settledLoss();
     throw toFailure(e);
   } finally {
     running.delete(jobId);

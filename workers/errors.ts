@@ -3,6 +3,7 @@
  * GPU device is gone, else the error's own code, else `engine-failed`) and a sentence.
  */
 import { EngineError, type EngineErrorCode } from '../src/lib/pipeline/types';
+import { settledLoss } from '../src/lib/runtime/device';
 
 let lostReason: string | null = null;
 
@@ -42,6 +43,12 @@ export function toFailure(e: unknown): EngineError {
   );
 }
 
-/** After this the worker's GPU device is gone: the run stops and a fresh worker takes over. */
-export const isDeviceLost = (e: unknown): boolean =>
-  deviceLost() !== null || (e as { code?: unknown } | null)?.code === 'device-lost';
+/**
+ * After this the worker's GPU device is gone: the run stops and a fresh worker takes over. Asked once
+ * the device's loss had time to settle (runtime/device.ts settledLoss: a readback fails first).
+ */
+export const isDeviceLost = async (e: unknown): Promise<boolean> => {
+  if ((e as { code?: unknown } | null)?.code === 'device-lost') return true;
+  await settledLoss();
+  return deviceLost() !== null;
+};

@@ -5,14 +5,13 @@
  * files are not tried), is said first, keeps what arrived, and a Resume with room asks only for the
  * rest. The tiny pack's forged files answer the Hub's URLs from memory; the storage is in memory.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { PackDownloader } from '../../src/lib/models/downloader';
-import { fileUrl, type Pack } from '../../src/lib/models/manifest';
+import type { Pack } from '../../src/lib/models/manifest';
 import { packFiles, type PackFile } from '../../src/lib/models/pack-files';
 import type { PartSink } from '../../src/lib/models/storage';
 import { INSTALL_FEATURES, planPack, type PlanInput } from '../../src/lib/models/plan';
-import { ensureForged, forgedPath, readPack } from '../helpers/forge';
+import { memoryHub, servedTinyPack } from '../helpers/memory-hub';
 import { MemoryStorage } from '../helpers/memory-storage';
 
 const WASM: PlanInput = { caps: { backend: 'wasm', features: [] } };
@@ -22,34 +21,12 @@ let pack: Pack;
 let served: Map<string, Uint8Array>;
 
 beforeAll(async () => {
-  await ensureForged();
-  pack = await readPack('tiny-pack');
-  served = new Map();
-  for (const c of pack.components)
-    for (const f of c.files)
-      served.set(fileUrl(c, f), new Uint8Array(readFileSync(forgedPath(pack, c, f.path))));
+  ({ pack, served } = await servedTinyPack());
 }, 120_000);
-
-/** The Hub from memory, with a log of the files asked for. */
-function hub(files: PackFile[]) {
-  const byUrl = new Map(files.map((f) => [f.url, f.label]));
-  const asked: string[] = [];
-  const fetcher = (async (input: string | URL | Request) => {
-    const url = String(input);
-    asked.push(byUrl.get(url) ?? url);
-    const bytes = served.get(url);
-    if (!bytes) return new Response('Entry not found', { status: 404 });
-    return new Response(bytes as Uint8Array<ArrayBuffer>, {
-      status: 200,
-      headers: { 'content-length': String(bytes.byteLength) },
-    });
-  }) as typeof fetch;
-  return { fetch: fetcher, asked };
-}
 
 function downloader(storage: MemoryStorage, hasRoom: (bytes: number) => Promise<boolean>) {
   const files = packFiles(pack, planPack(pack, { ...WASM, features: INSTALL_FEATURES }));
-  const { fetch, asked } = hub(files);
+  const { fetch, asked } = memoryHub(served, files);
   const d = new PackDownloader(pack, files, {
     storage,
     fetch,

@@ -370,8 +370,10 @@ describe('the gate in the worker', () => {
     await expect(run).rejects.toMatchObject({ code: 'device-lost' });
     // p1 finished and was recorded; p2 and p3 are left for the retry.
     expect(w.done.map((r) => [r.panelId, r.status])).toEqual([['p1', 'accepted']]);
-    expect(isDeviceLost(new Error("Failed to run: the GPU device was lost ('destroyed')."))).toBe(false);
-    expect(isDeviceLost(Object.assign(new Error('x'), { code: 'device-lost' }))).toBe(true);
+    await expect(
+      isDeviceLost(new Error("Failed to run: the GPU device was lost ('destroyed').")),
+    ).resolves.toBe(false);
+    await expect(isDeviceLost(Object.assign(new Error('x'), { code: 'device-lost' }))).resolves.toBe(true);
   });
 
   it('a failure that is not a lost device fails only its panel; the queue goes on', async () => {

@@ -406,6 +406,52 @@ describe('gate queue', () => {
     expect(seen).toEqual(['p1']);
   });
 
+  it('a loss known only after the failure (a readback fails before the device says it is lost) still stops the queue', async () => {
+    const f = fakes(() => report(null));
+    const generate = f.ports.generate;
+    let lost = false;
+    f.ports.generate = async (plan, signal) => {
+      if (plan.seed === 13) {
+        // The device goes: the pending readback fails now, GPUDevice.lost resolves a moment later.
+        setTimeout(() => (lost = true), 10);
+        throw new Error("Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was unmapped.");
+      }
+      return generate(plan, signal);
+    };
+    const seen: string[] = [];
+    const run = runQueue(
+      [
+        { panel: panel('p1'), initialPlan: plan0 },
+        { panel: panel('p2'), initialPlan: { ...plan0, seed: 13 } },
+        { panel: panel('p3'), initialPlan: plan0 },
+      ],
+      {
+        host: host(f.ports, (o) => seen.push(o.panelId)),
+        budget,
+        isFatal: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(lost), 50)),
+      },
+    );
+    await expect(run).rejects.toThrow(/mapAsync/);
+    // p2 is not recorded as failed: a fresh worker retries it.
+    expect(seen).toEqual(['p1']);
+    // The same failure with the device alive after the wait fails only its panel.
+    lost = false;
+    const alive: string[] = [];
+    const outcomes = await runQueue(
+      [
+        { panel: panel('p2'), initialPlan: { ...plan0, seed: 13 } },
+        { panel: panel('p3'), initialPlan: plan0 },
+      ],
+      {
+        host: host(f.ports, (o) => alive.push(o.panelId)),
+        budget,
+        isFatal: () => Promise.resolve(false),
+      },
+    );
+    expect(outcomes.map((o) => o.status)[0]).toBe('failed');
+    expect(alive).toEqual(['p2', 'p3']);
+  });
+
   it('opens each panel only after the previous one is done, with the attempts it committed before', async () => {
     const f = fakes(() => report(null));
     const order: string[] = [];

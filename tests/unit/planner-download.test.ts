@@ -5,14 +5,13 @@
  * the middle, when it is paused and when it is cancelled. The tiny pack's forged files answer the
  * Hub's URLs from memory; the storage is the in-memory ModelStorage (OPFS runs in the e2e suite).
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { PackDownloader } from '../../src/lib/models/downloader';
 import { fileUrl, type Pack } from '../../src/lib/models/manifest';
 import { packFiles, progressKey, type PackFile } from '../../src/lib/models/pack-files';
 import { INSTALL_FEATURES, planPack, type PlanInput } from '../../src/lib/models/plan';
 import { readVerified, type VerifiedManifest } from '../../src/lib/models/verified';
-import { ensureForged, forgedPath, readPack } from '../helpers/forge';
+import { memoryHub, servedTinyPack, type HubOptions } from '../helpers/memory-hub';
 import { MemoryStorage } from '../helpers/memory-storage';
 
 const WASM: PlanInput = { caps: { backend: 'wasm', features: [] } };
@@ -23,65 +22,12 @@ let pack: Pack;
 let served: Map<string, Uint8Array>;
 
 beforeAll(async () => {
-  await ensureForged();
-  pack = await readPack('tiny-pack');
-  served = new Map();
-  for (const c of pack.components)
-    for (const f of c.files)
-      served.set(fileUrl(c, f), new Uint8Array(readFileSync(forgedPath(pack, c, f.path))));
+  ({ pack, served } = await servedTinyPack());
 }, 120_000);
-
-interface HubOptions {
-  /** label → send this many bytes, then fail as a dropped connection would. */
-  cut?: Map<string, number>;
-  /** label → send this many bytes, then wait until the request is aborted (a pause). */
-  hold?: Map<string, number>;
-  /** Labels answered 404. */
-  missing?: Set<string>;
-}
-
-function hub(files: PackFile[], options: HubOptions = {}): { fetch: typeof fetch; held: Promise<void> } {
-  const byUrl = new Map(files.map((f) => [f.url, f.label]));
-  let reached: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (reached = resolve));
-  const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = String(input);
-    const label = byUrl.get(url) ?? url;
-    const bytes = served.get(url);
-    if (!bytes || options.missing?.has(label)) return new Response('Entry not found', { status: 404 });
-    const cut = options.cut?.get(label);
-    const hold = options.hold?.get(label);
-    if (cut === undefined && hold === undefined)
-      return new Response(bytes as Uint8Array<ArrayBuffer>, {
-        status: 200,
-        headers: { 'content-length': String(bytes.byteLength) },
-      });
-    options.cut?.delete(label);
-    options.hold?.delete(label);
-    // The first read gets the bytes; the next one fails (a drop) or waits for the abort (a pause).
-    let sent = false;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (!sent) {
-          sent = true;
-          controller.enqueue(bytes.slice(0, cut ?? hold));
-          return;
-        }
-        if (cut !== undefined) return controller.error(new TypeError('network error'));
-        return new Promise<void>(() => {
-          init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
-          reached();
-        });
-      },
-    });
-    return new Response(body, { status: 200, headers: { 'content-length': String(bytes.byteLength) } });
-  }) as typeof fetch;
-  return { fetch: fetcher, held };
-}
 
 function downloader(storage: MemoryStorage, features: PlanInput['features'], options: HubOptions = {}) {
   const files = packFiles(pack, planPack(pack, { ...WASM, features }));
-  const { fetch, held } = hub(files, options);
+  const { fetch, held } = memoryHub(served, files, options);
   const d = new PackDownloader(pack, files, {
     storage,
     fetch,

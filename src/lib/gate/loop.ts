@@ -219,7 +219,7 @@ export type RunQueueOptions<TImage> = Omit<
 > & {
   host: QueueHost<TImage>;
   /** An error after which nothing may go on (the GPU device is gone): the queue stops and rethrows it. */
-  isFatal?: (e: unknown) => boolean;
+  isFatal?: (e: unknown) => boolean | Promise<boolean>;
 };
 
 /**
@@ -238,8 +238,8 @@ export async function runQueue<TImage>(
   for (const item of items) {
     const committed = new Map<number, Attempt>();
     const history = () => [...committed.values()].sort((a, b) => a.index - b.index);
-    const fail = (e: unknown): QueueOutcome => {
-      if (isFatal?.(e)) throw e;
+    const fail = (e: unknown, fatal: boolean): QueueOutcome => {
+      if (fatal) throw e;
       const attempts = history();
       return {
         panelId: item.panel.id,
@@ -266,8 +266,9 @@ export async function runQueue<TImage>(
         const result = await runGate({ ...gate, ...item, ports, persisted: opened.persisted });
         outcome = { panelId: item.panel.id, ...result, error: null };
       } catch (e) {
+        const fatal = (await isFatal?.(e)) ?? false;
         outcome =
-          signal.aborted && !isFatal?.(e)
+          signal.aborted && !fatal
             ? {
                 panelId: item.panel.id,
                 status: 'cancelled',
@@ -275,7 +276,7 @@ export async function runQueue<TImage>(
                 attempts: history(),
                 error: null,
               }
-            : fail(e);
+            : fail(e, fatal);
       }
     }
     await host.done(outcome);

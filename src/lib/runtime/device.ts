@@ -30,6 +30,23 @@ export async function watchDevice(): Promise<void> {
   });
 }
 
+/**
+ * Why the device was lost, once a failure has had time to show it: a destroyed device fails a pending
+ * readback (mapAsync: "Buffer was unmapped before mapping was resolved") before GPUDevice.lost
+ * resolves, so a failure is classed only after `lost` had up to `ms` to settle. Null while it lives.
+ */
+export async function settledLoss(ms = 100): Promise<string | null> {
+  const d = device;
+  if (lost || !d) return lost;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    d.lost.then(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+  return lost;
+}
+
 /** Why the device was lost, or null while it lives. */
 export function deviceLost(): string | null {
   return lost;

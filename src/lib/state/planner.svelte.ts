@@ -25,7 +25,6 @@ export { formatBytes, PLAN_LIMITS, READING_DIRECTIONS };
 
 /** What the board shows of a planned card. */
 export interface PlannedCard {
-  index: number;
   source: PlanSource;
   note: string | null;
 }
@@ -124,7 +123,7 @@ class PlannerState {
   card(panel: Pick<Panel, 'id' | 'plannedBy'>): PlannedCard | null {
     const card = this.#cards[panel.id];
     if (card) return card;
-    return panel.plannedBy ? { index: -1, source: panel.plannedBy, note: null } : null;
+    return panel.plannedBy ? { source: panel.plannedBy, note: null } : null;
   }
 
   /** Can this panel be planned again here (its plan's outline is in this session)? */
@@ -343,7 +342,7 @@ class PlannerState {
             session.panels.set(panel.id, event.panel);
             const cards = { ...this.#cards };
             if (replaces) delete cards[replaces];
-            cards[panel.id] = { index: event.panel.index, source: event.panel.source, note: event.note };
+            cards[panel.id] = { source: event.panel.source, note: event.note };
             this.#cards = cards;
             if (!replan) this.#planned++;
             if (event.note) this.#notes = [...this.#notes, event.note];

@@ -26,7 +26,7 @@ export function specOf(story: Story, panels: Panel[]): StorySpec {
       dialogue: p.dialogue.map((d) => ({ ...d })),
       beat: p.beat,
       importance: p.importance,
-      plannedBy: p.plannedBy ?? null,
+      plannedBy: p.plannedBy,
       lettering: p.lettering.map((b) => ({
         ...b,
         box: b.box ? { ...b.box } : null,
