@@ -131,6 +131,29 @@ test('an interrupted transfer resumes with Range after a reload instead of resta
   expect(await stored(page, UNET)).toEqual({ final: true, verified: true });
 });
 
+test("a dropped connection on an optional file (the judge's) is said too, and Resume finishes the pack", async ({
+  page,
+}) => {
+  // Before: the faults of optional files were all left unsaid, so the card stopped "Interrupted" in silence.
+  const judge = pack.components.find((c) => c.role === 'vlm-judge');
+  expect(judge?.optional, 'the judge is an optional component').toBe(true);
+  const label = `${judge?.id}/onnx/decoder_model_merged.onnx`;
+  const hub = await serveHub(page, pack);
+  const file = [...hub.files.values()].find((f) => f.label === label);
+  if (!file) throw new Error(`no ${label} in the tiny pack`);
+  hub.faults.cutOnce.set(label, Math.floor(file.size / 3));
+  await openModels(page);
+  await card(page).getByTestId('download').click();
+  await expect(card(page).getByTestId('pack-message')).toContainText(
+    `connection dropped while downloading ${label}`,
+  );
+  await expect(card(page).getByTestId('pack-message')).toHaveAttribute('role', 'alert');
+  await expect(status(page)).toContainText('Interrupted');
+  await card(page).getByTestId('download').click();
+  await expect(status(page)).toHaveText('Installed');
+  expect(await stored(page, label)).toEqual({ final: true, verified: true });
+});
+
 test('offline: one sentence for the whole pack, and the download resumes by itself when the network returns', async ({
   page,
   context,

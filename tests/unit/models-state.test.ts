@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextFileState, packStatus, type FileState } from '../../src/lib/models/resume';
+import { faultSentence, nextFileState, packStatus, type FileState } from '../../src/lib/models/resume';
 import { chooseBackend } from '../../src/lib/models/variants';
 import { matchFolder } from '../../src/lib/models/importer';
 import { onnxHeaderProblem } from '../../src/lib/models/onnx-header';
@@ -158,5 +158,30 @@ describe('ONNX header check', () => {
     expect(onnxHeaderProblem(text('<!DOCTYPE html><html>'))).toMatch(/HTML/);
     expect(onnxHeaderProblem(text('{"error":"not found"}'))).toMatch(/JSON/);
     expect(onnxHeaderProblem(new Uint8Array([1, 2]))).toMatch(/too short/);
+  });
+});
+
+describe('the sentence a stopped download owes', () => {
+  const files = [
+    { label: 'unet/model.onnx', state: { kind: 'verified', bytes: 9 } as FileState },
+    { label: 'judge/decoder.onnx', state: { kind: 'interrupted', bytes: 0, message: 'full' } as FileState },
+    { label: 'judge/extra.json', state: { kind: 'unavailable', bytes: 0, message: 'gone' } as FileState },
+  ];
+  it("says an optional file's disk-full fault, and leaves out only what the Hub does not publish", () => {
+    const full = {
+      label: 'judge/decoder.onnx',
+      message: 'The disk is full while saving judge/decoder.onnx.',
+    };
+    const gone = { label: 'judge/extra.json', message: 'judge/extra.json is not on the Hub.' };
+    expect(faultSentence(files, [gone, full])).toBe(full.message);
+    expect(faultSentence(files, [gone])).toBeNull();
+    expect(faultSentence(files, [])).toBeNull();
+  });
+  it('counts the other files with a problem, and a fault of no file (the quota) too', () => {
+    const quota = { label: null, message: 'The pack needs more room than this browser gives.' };
+    const full = { label: 'judge/decoder.onnx', message: 'Full.' };
+    expect(faultSentence(files, [quota, full])).toBe(
+      'The pack needs more room than this browser gives. (1 more file has the same problem.)',
+    );
   });
 });

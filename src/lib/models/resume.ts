@@ -137,3 +137,27 @@ export function packStatus(files: StatusFile[]): PackStatus {
   if (have > 0 || files.some((f) => f.state.kind === 'verified')) return { kind: 'partial', percent };
   return { kind: 'not-downloaded' };
 }
+
+/**
+ * The one sentence owed to the artist when a run ends and the pack is not ready: the first fault that
+ * is not an optional file the Hub does not publish (that one is named as left out once the pack is
+ * ready), and how many more files have a problem. An optional file's other faults (the disk full, a
+ * dropped connection) are said like a required one's: they stop the pack short all the same. Null
+ * when there is nothing to say.
+ */
+export function faultSentence(
+  files: { label: string; state: FileState }[],
+  faults: { label: string | null; message: string }[],
+): string | null {
+  const said = faults.filter((f) => files.find((x) => x.label === f.label)?.state.kind !== 'unavailable');
+  const first = said[0];
+  if (!first) return null;
+  const others = said.length - 1;
+  const more =
+    others === 0
+      ? ''
+      : others === 1
+        ? ' (1 more file has the same problem.)'
+        : ` (${others} more files have the same problem.)`;
+  return `${first.message}${more}`;
+}

@@ -44,7 +44,7 @@ import {
 import type { WidenWorkerApi } from '../models/widen.worker';
 import { libraryService } from './library.service';
 
-export { formatBytes, formatDuration, formatRate, fraction } from '../models';
+export { faultSentence, formatBytes, formatDuration, formatRate, fraction } from '../models';
 export type {
   Capabilities,
   FileState,

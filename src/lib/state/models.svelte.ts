@@ -1,6 +1,7 @@
 import { userMessage } from '../domain';
 import { studio } from './studio.svelte';
 import {
+  faultSentence,
   modelsService,
   type Capabilities,
   type FolderEntry,
@@ -163,19 +164,15 @@ class ModelsState {
       void studio.checkPack();
       const status = snapshot.status;
       // One sentence for the whole pack: the faults of many files would bury the one that matters.
-      const required = snapshot.faults.filter(
-        (f) => !snapshot.files.find((x) => x.label === f.label)?.optional,
-      );
+      const fault = faultSentence(snapshot.files, snapshot.faults);
       if (status.kind === 'verified') {
         const note = status.missing.length
           ? ` Left out, because the Hub does not have ${status.missing.length === 1 ? 'it' : 'them'}: ${status.missing.join(', ')}.`
           : '';
         const active = this.#activePackId === packId ? ' The studio now uses it.' : '';
         this.#say(packId, `Installed: every file is downloaded and verified.${active}${note}`);
-      } else if (required.length) {
-        const first = required[0]?.message ?? '';
-        const more = required.length > 1 ? ` (${required.length - 1} more files have the same problem.)` : '';
-        this.#say(packId, `${first}${more}`, 'error');
+      } else if (fault) {
+        this.#say(packId, fault, 'error');
       }
     } catch (e) {
       this.#say(packId, userMessage(e), 'error');

@@ -19,6 +19,7 @@ import {
   type PlanRequest,
   type PlanSource,
 } from '../services/planner.service';
+import { faultSentence } from '../services/models.service';
 import { storyEditor as editor } from './story-editor.svelte';
 
 export { formatBytes, PLAN_LIMITS, READING_DIRECTIONS };
@@ -207,14 +208,9 @@ class PlannerState {
         await this.refreshPlanner();
         return;
       }
-      const fault = snapshot.faults[0];
-      if (fault) {
-        const more =
-          snapshot.faults.length > 1
-            ? ` (${snapshot.faults.length - 1} more files have the same problem.)`
-            : '';
-        this.#downloadMessage = { text: `${fault.message}${more}`, kind: 'error' };
-      }
+      // A planner file the Hub does not publish leaves no planner: say that too.
+      const text = faultSentence(snapshot.files, snapshot.faults) ?? snapshot.faults[0]?.message;
+      if (text) this.#downloadMessage = { text, kind: 'error' };
     } catch (e) {
       this.#downloadMessage = { text: userMessage(e), kind: 'error' };
     }
