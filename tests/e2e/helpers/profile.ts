@@ -4,7 +4,7 @@
  * on the same folder, and a full disk (the folder on a small filesystem, helpers/disk.ts). Types only
  * from Playwright and Node.
  */
-import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, test, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,10 +46,18 @@ const alive = (pid: number) => {
   }
 };
 
-async function launch(dir: string, hooks: Hooks): Promise<{ context: BrowserContext; page: Page }> {
+/** Lines of the browser's own log printed when a test fails. */
+const BROWSER_LOG_TAIL = 120;
+
+/** `logFile`: where the browser writes its own log (storage errors, crashes); off the profile's disk. */
+async function launch(
+  dir: string,
+  hooks: Hooks,
+  logFile: string,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await chromium.launchPersistentContext(dir, {
     executablePath,
-    args: chromiumArgs,
+    args: [...chromiumArgs, '--enable-logging', `--log-file=${logFile}`],
     baseURL: ORIGIN,
     serviceWorkers: 'block',
     viewport: { width: 1280, height: 800 },
@@ -66,7 +74,9 @@ export async function openProfile(
   parent: string = tmpdir(),
 ): Promise<Profile> {
   const dir = await mkdtemp(join(parent, 'storyloom-profile-'));
-  let { context, page } = await launch(dir, hooks);
+  const logDir = await mkdtemp(join(tmpdir(), 'storyloom-browser-log-'));
+  const logFile = join(logDir, 'chrome.log');
+  let { context, page } = await launch(dir, hooks, logFile);
   await page.goto(url);
   const profile: Profile = {
     dir,
@@ -88,13 +98,25 @@ export async function openProfile(
       for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
       // The dead browser's context rejects everything; its close settles once Playwright notices.
       await context.close().catch(() => undefined);
-      ({ context, page } = await launch(dir, hooks));
+      ({ context, page } = await launch(dir, hooks, logFile));
       await page.goto(next);
       return page;
     },
     async close() {
       await context.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
+      // A failed test prints the end of the browser's log (CI keeps only the output): on a full disk
+      // the reason is often there (LevelDB "FILE_ERROR_NO_SPACE", a storage database cleared).
+      const info = test.info();
+      if (info.status !== info.expectedStatus) {
+        const lines = (await readFile(logFile, 'utf8').catch(() => ''))
+          .split('\n')
+          // This machine has no system bus: Chromium's complaints about it say nothing of the test.
+          .filter((line) => line && !/dbus|bluez/i.test(line));
+        console.log(`browser log (${logFile}), last lines:\n${lines.slice(-BROWSER_LOG_TAIL).join('\n')}`);
+        await info.attach('browser log', { path: logFile }).catch(() => undefined);
+      }
+      await rm(logDir, { recursive: true, force: true });
     },
   };
   return profile;
