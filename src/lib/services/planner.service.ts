@@ -42,7 +42,7 @@ export type {
   PlanSource,
 };
 export { PLAN_LIMITS };
-export { formatBytes } from './models.service';
+export { faultSentence, formatBytes } from './models.service';
 
 /** Check what the artist asked for: the request, or one sentence naming the first problem. */
 export const checkPlanRequest = parsePlanRequest;

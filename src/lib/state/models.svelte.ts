@@ -163,16 +163,16 @@ class ModelsState {
       this.#activePackId = await modelsService.activePackId();
       void studio.checkPack();
       const status = snapshot.status;
-      // One sentence for the whole pack: the faults of many files would bury the one that matters.
-      const fault = faultSentence(snapshot.files, snapshot.faults);
       if (status.kind === 'verified') {
         const note = status.missing.length
           ? ` Left out, because the Hub does not have ${status.missing.length === 1 ? 'it' : 'them'}: ${status.missing.join(', ')}.`
           : '';
         const active = this.#activePackId === packId ? ' The studio now uses it.' : '';
         this.#say(packId, `Installed: every file is downloaded and verified.${active}${note}`);
-      } else if (fault) {
-        this.#say(packId, fault, 'error');
+      } else {
+        // One sentence for the whole pack: the faults of many files would bury the one that matters.
+        const fault = faultSentence(snapshot.files, snapshot.faults);
+        if (fault) this.#say(packId, fault, 'error');
       }
     } catch (e) {
       this.#say(packId, userMessage(e), 'error');

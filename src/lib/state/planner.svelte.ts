@@ -8,6 +8,7 @@
 import { READING_DIRECTIONS, userMessage, type Panel, type Progress, type ReadingDirection } from '../domain';
 import {
   checkPlanRequest,
+  faultSentence,
   formatBytes,
   plannerService,
   planPanel,
@@ -19,7 +20,6 @@ import {
   type PlanRequest,
   type PlanSource,
 } from '../services/planner.service';
-import { faultSentence } from '../services/models.service';
 import { storyEditor as editor } from './story-editor.svelte';
 
 export { formatBytes, PLAN_LIMITS, READING_DIRECTIONS };
